@@ -1,0 +1,212 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/cozeauth/cozeauth/coze"
+)
+
+// Options tune a Broker. Zero values take the documented defaults.
+type Options struct {
+	MaxEntries  int           // tokens held at most; 100000
+	Skew        time.Duration // a token is never served within Skew of its expiry; 30s
+	MinAhead    time.Duration // refresh at least this long before expiry; 60s
+	MintTimeout time.Duration // one mint, retries included; 30s
+	Shared      Shared        // optional store shared by replicas
+}
+
+// ErrUnknownApp is returned for a Request naming no configured app.
+var ErrUnknownApp = errors.New("unknown app")
+
+// Outcome says how a token was obtained.
+type Outcome int
+
+// Outcomes of Broker.Token.
+const (
+	Hit    Outcome = iota // served from the cache
+	Minted                // minted upstream (or fetched from the shared store) for this call
+)
+
+func (o Outcome) String() string {
+	if o == Hit {
+		return "hit"
+	}
+	return "mint"
+}
+
+// Broker hands out tokens for Requests, minting each kind once and reusing
+// it until a refresh point. It is safe for concurrent use.
+type Broker struct {
+	sources map[string]Source
+	opts    Options
+	cache   *cache
+	flight  singleflight.Group
+	apps    map[string]*appStatus
+	closed  atomic.Bool
+	bg      sync.WaitGroup
+
+	hits, mints, failures atomic.Int64
+}
+
+// New returns a Broker over one Source per app name.
+func New(sources map[string]Source, o Options) *Broker {
+	if o.MaxEntries <= 0 {
+		o.MaxEntries = 100_000
+	}
+	if o.Skew <= 0 {
+		o.Skew = 30 * time.Second
+	}
+	if o.MinAhead <= 0 {
+		o.MinAhead = 60 * time.Second
+	}
+	if o.MintTimeout <= 0 {
+		o.MintTimeout = 30 * time.Second
+	}
+	b := &Broker{sources: sources, opts: o, cache: newCache(o.MaxEntries), apps: map[string]*appStatus{}}
+	for name := range sources {
+		b.apps[name] = &appStatus{}
+	}
+	return b
+}
+
+// Token returns a token for r: from the cache when one is fresh, else from
+// the one mint in flight for r's key. A token inside its refresh-ahead
+// window is still served while a background mint replaces it.
+func (b *Broker) Token(ctx context.Context, r Request) (*coze.Token, Outcome, error) {
+	if _, ok := b.sources[r.App]; !ok {
+		return nil, Minted, fmt.Errorf("%w %q", ErrUnknownApp, r.App)
+	}
+	key := r.Key()
+	now := time.Now()
+	if e := b.cache.get(key); e != nil {
+		e.lastUse.Store(now.UnixNano())
+		st := e.st.Load()
+		if st.tok != nil && now.Before(st.staleAt) {
+			if !now.Before(st.refreshAt) {
+				if st.err == nil || !now.Before(st.errUntil) {
+					b.refreshAsync(e)
+				}
+			} else {
+				b.scheduleRefresh(e, st)
+			}
+			b.hits.Add(1)
+			return st.tok, Hit, nil
+		}
+		if st.err != nil && now.Before(st.errUntil) {
+			b.failures.Add(1)
+			return nil, Minted, st.err
+		}
+	}
+	e := b.cache.getOrAdd(key, r, now)
+	ch := b.flight.DoChan(key, func() (any, error) { return b.mint(e) })
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, Minted, res.Err
+		}
+		return res.Val.(*coze.Token), Minted, nil
+	case <-ctx.Done():
+		return nil, Minted, ctx.Err()
+	}
+}
+
+// Invalidate drops r's cached token, e.g. after Coze refused it; the next
+// call mints anew.
+func (b *Broker) Invalidate(ctx context.Context, r Request) error {
+	key := r.Key()
+	if e := b.cache.get(key); e != nil {
+		b.cache.remove(key, e)
+	}
+	if b.opts.Shared != nil {
+		return b.opts.Shared.DeleteToken(ctx, key)
+	}
+	return nil
+}
+
+// Len is the number of cached entries.
+func (b *Broker) Len() int { return b.cache.len() }
+
+// Close stops background refreshes and waits for those under way.
+func (b *Broker) Close() {
+	b.closed.Store(true)
+	b.bg.Wait()
+}
+
+// mint obtains a new token for e (shared store first) and records the
+// outcome in e. Callers run it under the key's single flight.
+func (b *Broker) mint(e *entry) (*coze.Token, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), b.opts.MintTimeout)
+	defer cancel()
+	now := time.Now()
+	if tok := b.fromShared(ctx, e.key, now); tok != nil {
+		e.st.Store(b.fresh(tok, now))
+		return tok, nil
+	}
+	tok, err := b.sources[e.req.App].Mint(ctx, e.req)
+	now = time.Now()
+	prev := e.st.Load()
+	st := b.apps[e.req.App]
+	if err != nil {
+		b.failures.Add(1)
+		st.fail(now, err)
+		next := &state{err: err, failures: prev.failures + 1}
+		next.errUntil = now.Add(failureBackoff(next.failures, err))
+		if prev.tok != nil && now.Before(prev.staleAt) {
+			next.tok, next.mintedAt, next.refreshAt, next.staleAt = prev.tok, prev.mintedAt, prev.refreshAt, prev.staleAt
+		}
+		e.st.Store(next)
+		return nil, err
+	}
+	b.mints.Add(1)
+	st.ok(now)
+	e.st.Store(b.fresh(tok, now))
+	if b.opts.Shared != nil {
+		_ = b.opts.Shared.PutToken(ctx, e.key, tok, tok.ExpiresAt.Sub(now))
+	}
+	return tok, nil
+}
+
+// fromShared returns a token from the shared store that is not yet due
+// for refresh, or nil.
+func (b *Broker) fromShared(ctx context.Context, key string, now time.Time) *coze.Token {
+	if b.opts.Shared == nil {
+		return nil
+	}
+	tok, err := b.opts.Shared.GetToken(ctx, key)
+	if err != nil || tok == nil {
+		return nil
+	}
+	if st := b.fresh(tok, now); now.Before(st.refreshAt) {
+		return tok
+	}
+	return nil
+}
+
+// fresh computes the serving window of tok: refresh when less than
+// max(10% of its lifetime, MinAhead) remains, never serve past expiry
+// minus Skew. For short tokens both margins shrink to keep half the
+// lifetime usable.
+func (b *Broker) fresh(tok *coze.Token, now time.Time) *state {
+	life := tok.ExpiresAt.Sub(now)
+	skew := min(b.opts.Skew, life/4)
+	ahead := min(max(life/10, b.opts.MinAhead), life/2)
+	return &state{tok: tok, mintedAt: now, refreshAt: tok.ExpiresAt.Add(-ahead), staleAt: tok.ExpiresAt.Add(-skew)}
+}
+
+// failureBackoff is how long a failure is answered from memory: 1s
+// doubling to 30s, or Coze's Retry-After when longer.
+func failureBackoff(n int, err error) time.Duration {
+	d := time.Second << min(n-1, 5)
+	d = min(d, 30*time.Second)
+	if ce, ok := coze.AsError(err); ok && ce.RetryAfter > d {
+		d = ce.RetryAfter
+	}
+	return d
+}

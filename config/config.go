@@ -1,0 +1,76 @@
+// Package config turns environment variables, a coze_oauth_config.json and
+// a YAML config file into one validated Config of plain typed values.
+// Every error names where the value came from, the field, and the fix.
+package config
+
+import (
+	"crypto/rsa"
+	"time"
+
+	"github.com/cozeauth/cozeauth/coze"
+)
+
+// Defaults.
+const (
+	DefaultListen     = "127.0.0.1:8080"
+	DefaultSession    = "default-session"
+	DefaultMaxEntries = 100_000
+)
+
+// Config is the whole validated configuration.
+type Config struct {
+	Source         string // where it came from: a file path, or "environment"
+	Listen         string // serve's address
+	DefaultSession string // session_name when the caller names none
+	DefaultApp     string // app used when a request names none
+	Cache          Cache
+	Apps           []App
+}
+
+// Cache tunes the token cache.
+type Cache struct {
+	MaxEntries int           // most tokens held; least recently used go first
+	Skew       time.Duration // never serve a token closer than this to expiry
+}
+
+// App is one Coze OAuth app (JWT kind).
+type App struct {
+	Name         string
+	Kind         string // "jwt"
+	Region       coze.Region
+	ClientID     string
+	KeyID        string
+	Key          *rsa.PrivateKey
+	KeySource    string // "file PATH" or the env var / field it came from
+	APIBase      string
+	WWWBase      string
+	Audience     string
+	AccountID    string
+	EnterpriseID string
+	Duration     int           // default duration_seconds
+	AssertionTTL time.Duration // lifetime of each signed assertion
+	Scope        *coze.Scope   // default scope; nil for the app's full permissions
+}
+
+// TokenURL is the app's token endpoint.
+func (a *App) TokenURL() string {
+	return coze.TokenURL(a.APIBase, a.AccountID, a.EnterpriseID)
+}
+
+// Signer returns the app's assertion signer.
+func (a *App) Signer() *coze.Signer {
+	return &coze.Signer{ClientID: a.ClientID, KeyID: a.KeyID, Key: a.Key, Audience: a.Audience, TTL: a.AssertionTTL}
+}
+
+// App returns the app named name ("" for the default app).
+func (c *Config) App(name string) (*App, bool) {
+	if name == "" {
+		name = c.DefaultApp
+	}
+	for i := range c.Apps {
+		if c.Apps[i].Name == name {
+			return &c.Apps[i], true
+		}
+	}
+	return nil, false
+}

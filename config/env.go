@@ -1,0 +1,77 @@
+package config
+
+import (
+	"strconv"
+	"strings"
+)
+
+// envNames lists, per field, the variables read, first set wins: the
+// Cloudflare Worker's names, then the official SDKs' COZE_* names.
+var envNames = map[string][]string{
+	"client_id":        {"CLIENT_ID", "COZE_JWT_OAUTH_CLIENT_ID", "COZE_APP_ID", "COZE_CLIENT_ID"},
+	"key_id":           {"KID", "COZE_JWT_OAUTH_PUBLIC_KEY_ID", "COZE_KEY_ID"},
+	"private_key":      {"PRIVATE_KEY", "COZE_JWT_OAUTH_PRIVATE_KEY"},
+	"private_key_file": {"PRIVATE_KEY_FILE", "COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH"},
+	"audience":         {"AUDIENCE", "COZE_AUD"},
+	"token_url":        {"TOKEN_ENDPOINT"},
+	"api_base":         {"COZE_API_BASE"},
+	"www_base":         {"COZE_WWW_BASE"},
+	"region":           {"COZE_REGION"},
+	"duration_seconds": {"TOKEN_DURATION"},
+	"oauth_config":     {"COZE_OAUTH_CONFIG"},
+}
+
+// EnvSet reports whether getenv names any app credential.
+func EnvSet(getenv func(string) string) bool {
+	for _, f := range []string{"client_id", "private_key", "private_key_file", "oauth_config"} {
+		if _, v := lookup(getenv, f); v != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func lookup(getenv func(string) string, field string) (name, value string) {
+	for _, n := range envNames[field] {
+		if v := getenv(n); v != "" {
+			return n, v
+		}
+	}
+	return envNames[field][0], ""
+}
+
+// LoadEnv builds a one-app Config (app "default") from environment
+// variables, as the Cloudflare Worker and the official SDKs name them.
+func LoadEnv(getenv func(string) string) (*Config, error) {
+	e := &errs{source: "environment"}
+	r := &rawApp{Name: "default", names: map[string]string{}}
+	bind := func(field string, dst *string) {
+		name, v := lookup(getenv, field)
+		r.names[field] = name
+		*dst = strings.TrimSpace(v)
+	}
+	bind("client_id", &r.ClientID)
+	bind("key_id", &r.KeyID)
+	bind("private_key", &r.PrivateKey)
+	bind("private_key_file", &r.PrivateKeyFile)
+	bind("audience", &r.Audience)
+	bind("token_url", &r.TokenURL)
+	bind("api_base", &r.APIBase)
+	bind("www_base", &r.WWWBase)
+	bind("region", &r.Region)
+	bind("oauth_config", &r.OAuthConfigFile)
+	r.names["oauth_config_file"] = r.names["oauth_config"]
+	var dur string
+	bind("duration_seconds", &dur)
+	if dur != "" {
+		n, err := strconv.Atoi(dur)
+		if err != nil {
+			e.add(r.names["duration_seconds"], "use a whole number of seconds, 1..86399", "%q is not a number", dur)
+		}
+		r.DurationSeconds = n
+	}
+	c := &Config{Source: "environment", Listen: getenv("COZEAUTH_LISTEN"), DefaultSession: getenv("COZEAUTH_DEFAULT_SESSION")}
+	c.Apps = []App{r.resolve(e)}
+	c.finish(e)
+	return c, e.err()
+}

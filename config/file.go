@@ -1,0 +1,98 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// fileConfig is the YAML config file.
+type fileConfig struct {
+	Listen         string   `yaml:"listen"`
+	DefaultSession string   `yaml:"default_session"`
+	DefaultApp     string   `yaml:"default_app"`
+	Cache          rawCache `yaml:"cache"`
+	Apps           []rawApp `yaml:"apps"`
+}
+
+type rawCache struct {
+	MaxEntries int    `yaml:"max_entries"`
+	Skew       string `yaml:"skew"`
+}
+
+// LoadFile reads and validates a YAML config file.
+func LoadFile(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+	var fc fileConfig
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
+		return nil, &Error{Problems: []error{&FieldError{Source: path, Field: "(file)", Msg: err.Error(),
+			Fix: "check the YAML syntax and field names against the README's configuration reference"}}}
+	}
+	e := &errs{source: path}
+	c := &Config{Source: path, Listen: fc.Listen, DefaultSession: fc.DefaultSession, DefaultApp: fc.DefaultApp}
+	c.Cache.MaxEntries = fc.Cache.MaxEntries
+	if fc.Cache.Skew != "" {
+		d, err := time.ParseDuration(fc.Cache.Skew)
+		if err != nil || d < 0 || d > 10*time.Minute {
+			e.add("cache.skew", "use a Go duration up to 10m, e.g. 30s", "%q is not valid", fc.Cache.Skew)
+		}
+		c.Cache.Skew = d
+	}
+	if len(fc.Apps) == 0 {
+		e.add("apps", "add at least one app with name, region, client_id, key_id and private_key_file", "no apps configured")
+	}
+	dir := filepath.Dir(path)
+	seen := map[string]bool{}
+	for i := range fc.Apps {
+		r := &fc.Apps[i]
+		r.prefix = fmt.Sprintf("apps[%d].", i)
+		r.dir = dir
+		a := r.resolve(e)
+		if seen[a.Name] {
+			e.add(r.field("name"), "give each app its own name", "duplicate app name %q", a.Name)
+		}
+		seen[a.Name] = true
+		c.Apps = append(c.Apps, a)
+	}
+	c.finish(e)
+	return c, e.err()
+}
+
+// finish fills defaults and checks cross-field rules.
+func (c *Config) finish(e *errs) {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.DefaultSession == "" {
+		c.DefaultSession = DefaultSession
+	}
+	if err := ValidSessionName(c.DefaultSession); err != nil {
+		e.add("default_session", "use printable text up to 256 bytes", "%v", err)
+	}
+	if c.Cache.MaxEntries == 0 {
+		c.Cache.MaxEntries = DefaultMaxEntries
+	}
+	if c.Cache.MaxEntries < 1 || c.Cache.MaxEntries > 10_000_000 {
+		e.add("cache.max_entries", "use 1..10000000", "%d is out of range", c.Cache.MaxEntries)
+	}
+	if c.Cache.Skew == 0 {
+		c.Cache.Skew = 30 * time.Second
+	}
+	if c.DefaultApp == "" && len(c.Apps) > 0 {
+		c.DefaultApp = c.Apps[0].Name
+	}
+	if _, ok := c.App(c.DefaultApp); !ok && len(c.Apps) > 0 {
+		e.add("default_app", "name one of the apps below", "no app named %q", c.DefaultApp)
+	}
+}

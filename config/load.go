@@ -1,0 +1,41 @@
+package config
+
+import (
+	"errors"
+	"os"
+)
+
+// Options says where to look for configuration.
+type Options struct {
+	File   string              // YAML config file; wins over the environment
+	Getenv func(string) string // os.Getenv when nil
+}
+
+// ErrNoConfig means no configuration was found anywhere.
+var ErrNoConfig = errors.New("no Coze app configured: pass --config FILE, set COZEAUTH_CONFIG, or set CLIENT_ID, KID and PRIVATE_KEY (or COZE_OAUTH_CONFIG=coze_oauth_config.json); try `cozeauth serve --demo` to run without a Coze account")
+
+// Load finds and validates the configuration: the file in o.File or
+// $COZEAUTH_CONFIG, else ./cozeauth.yaml when present, else the
+// environment.
+func Load(o Options) (*Config, error) {
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	path := o.File
+	if path == "" {
+		path = getenv("COZEAUTH_CONFIG")
+	}
+	if path == "" && !EnvSet(getenv) {
+		if _, err := os.Stat("cozeauth.yaml"); err == nil {
+			path = "cozeauth.yaml"
+		}
+	}
+	if path != "" {
+		return LoadFile(path)
+	}
+	if !EnvSet(getenv) {
+		return nil, ErrNoConfig
+	}
+	return LoadEnv(getenv)
+}
