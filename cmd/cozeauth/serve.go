@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cozeauth/cozeauth/config"
+	"github.com/cozeauth/cozeauth/server"
+)
+
+type serveFlags struct {
+	config   string
+	listen   string
+	demo     bool
+	logLevel string
+	logJSON  bool
+	grace    time.Duration
+}
+
+func newServe() *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve Coze access tokens over HTTP",
+		Long: `Serve Coze access tokens over HTTP.
+
+Configuration comes from --config FILE (YAML), $COZEAUTH_CONFIG, ./cozeauth.yaml,
+or environment variables (CLIENT_ID, KID, PRIVATE_KEY, ... as the Cloudflare
+Worker used them, or the official SDKs' COZE_* names). With --demo it needs
+none: a built-in Coze emulator stands in for Coze.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runServe(ctx, cmd, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.config, "config", "c", "", "YAML config file")
+	fl.StringVar(&f.listen, "listen", "", "address to listen on (default "+config.DefaultListen+")")
+	fl.BoolVar(&f.demo, "demo", false, "run offline against a built-in Coze emulator with a fresh key pair")
+	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fl.BoolVar(&f.logJSON, "log-json", false, "log JSON lines instead of text")
+	fl.DurationVar(&f.grace, "shutdown-grace", 10*time.Second, "time given to requests in progress on shutdown")
+	return cmd
+}
+
+func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
+	log, err := newLogger(cmd.ErrOrStderr(), f.logLevel, f.logJSON)
+	if err != nil {
+		return err
+	}
+	var cfg *config.Config
+	if f.demo {
+		d, err := startDemo(ctx, log)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		cfg = d.cfg
+	} else if cfg, err = config.Load(config.Options{File: f.config}); err != nil {
+		return err
+	}
+	if f.listen != "" {
+		cfg.Listen = f.listen
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (pick another with --listen)", cfg.Listen, err)
+	}
+	b := newBroker(cfg, newClient())
+	defer b.Close()
+	srv := server.New(cfg, b, log)
+	for _, a := range cfg.Apps {
+		log.Info("app", "name", a.Name, "region", a.Region, "api_base", a.APIBase, "client_id", a.ClientID, "key_bits", a.Key.N.BitLen())
+	}
+	addr := ln.Addr().String()
+	log.Info("serving", "addr", "http://"+addr, "config", cfg.Source)
+	if f.demo {
+		fmt.Fprintf(cmd.OutOrStdout(), "\ncozeauth demo is up. Get a token:\n\n  curl -s -X POST -H 'X-User-ID: alice' http://%s/token\n\n", addr)
+	}
+	err = srv.Serve(ctx, ln, f.grace)
+	log.Info("stopped")
+	return err
+}
+
+func newLogger(w interface{ Write([]byte) (int, error) }, level string, asJSON bool) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if asJSON {
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return slog.New(slog.NewTextHandler(w, opts)), nil
+}

@@ -1,0 +1,143 @@
+// Package emulator is a faithful, in-process fake of Coze's (扣子) OAuth token
+// endpoint and a sliver of its OpenAPI, for tests and offline demos.
+//
+// It speaks the wire protocol described in the project's notes: JWT-bearer
+// assertions are verified by hand (RS256 with registered public keys, iss,
+// aud, iat, exp and jti replay checks), access tokens are opaque "czs_"
+// strings with an absolute expires_in, errors use Coze's JSON shapes, and every
+// response carries an X-Tt-Logid header. Faults (latency, error statuses,
+// dropped connections) can be queued to exercise client retry logic.
+//
+// The emulator never logs anything, so it cannot leak keys or tokens.
+package emulator
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configures a Server. The zero value emulates the cn region.
+type Options struct {
+	Region   string           // "cn" (default) or "com"; informational
+	Audience string           // required JWT aud, default "api.coze.cn" for cn, "api.coze.com" for com
+	Now      func() time.Time // clock, default time.Now (lets tests simulate server clock skew)
+	Leeway   time.Duration    // allowed clock skew for iat/exp checks, default 60s; negative means none
+}
+
+// DefaultLeeway is the clock skew allowed for iat/exp when Options.Leeway is zero.
+const DefaultLeeway = 60 * time.Second
+
+// Server is a fake Coze API server. It implements http.Handler and is safe for
+// concurrent use. Create it with New.
+type Server struct {
+	region   string
+	audience string
+	now      func() time.Time
+	leeway   time.Duration
+	tokenKey []byte // HMAC key for access tokens, random per Server
+
+	mu         sync.Mutex
+	apps       map[string]bool
+	keys       map[string]appKey // kid -> key
+	pats       map[string]string // personal access token -> user id
+	jtis       replayCache
+	faults     []Fault
+	mints      int
+	mintsBy    map[mintKey]int
+	requests   int
+	lastClaims []byte
+	lastBody   []byte
+	lastPath   string
+}
+
+// New returns a Server configured by opts, with no apps registered.
+func New(opts Options) *Server {
+	region := strings.ToLower(strings.TrimSpace(opts.Region))
+	if region == "" {
+		region = "cn"
+	}
+	aud := opts.Audience
+	if aud == "" {
+		aud = "api.coze.cn"
+		if region == "com" {
+			aud = "api.coze.com"
+		}
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	leeway := opts.Leeway
+	switch {
+	case leeway == 0:
+		leeway = DefaultLeeway
+	case leeway < 0:
+		leeway = 0
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24+)
+	return &Server{
+		region:   region,
+		audience: aud,
+		now:      now,
+		leeway:   leeway,
+		tokenKey: key,
+		apps:     make(map[string]bool),
+		keys:     make(map[string]appKey),
+		pats:     make(map[string]string),
+		mintsBy:  make(map[mintKey]int),
+	}
+}
+
+// Region reports the (informational) region this Server emulates.
+func (s *Server) Region() string { return s.region }
+
+// Audience reports the JWT aud this Server requires.
+func (s *Server) Audience() string { return s.audience }
+
+// ServeHTTP routes a request to the emulated endpoint. Every answer carries a
+// fresh X-Tt-Logid header.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Tt-Logid", s.newLogID())
+	path := r.URL.Path
+	switch {
+	case isTokenPath(path):
+		s.serveToken(w, r)
+	case path == "/v1/users/me":
+		s.serveUsersMe(w, r)
+	case path == "/_emulator/stats":
+		s.serveStats(w, r)
+	default:
+		writeAPIError(w, http.StatusNotFound, 4000, "the requested API path does not exist")
+	}
+}
+
+// isTokenPath reports whether path is one of the OAuth token endpoints:
+// /api/permission/oauth2/token, .../account/{account_id}/token or
+// .../enterprise_id/{enterprise_id}/token.
+func isTokenPath(path string) bool {
+	rest, ok := strings.CutPrefix(path, "/api/permission/oauth2/")
+	if !ok {
+		return false
+	}
+	seg := strings.Split(rest, "/")
+	switch len(seg) {
+	case 1:
+		return seg[0] == "token"
+	case 3:
+		return (seg[0] == "account" || seg[0] == "enterprise_id") && seg[1] != "" && seg[2] == "token"
+	}
+	return false
+}
+
+// newLogID returns an id shaped like Coze's: a yyyyMMddHHmmss timestamp
+// followed by 20 upper-case hex digits of randomness.
+func (s *Server) newLogID() string {
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	return s.now().UTC().Format("20060102150405") + strings.ToUpper(hex.EncodeToString(b[:]))
+}

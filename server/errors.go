@@ -1,0 +1,63 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/cozeauth/cozeauth/broker"
+	"github.com/cozeauth/cozeauth/coze"
+)
+
+// apiError is the body of every error answer.
+type apiError struct {
+	Error errorBody `json:"error"`
+}
+
+type errorBody struct {
+	Code          string `json:"code"`
+	Message       string `json:"message"`
+	CozeErrorCode string `json:"coze_error_code,omitempty"`
+	CozeLogID     string `json:"coze_log_id,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string, ce *coze.Error) {
+	body := apiError{Error: errorBody{Code: code, Message: msg}}
+	if ce != nil {
+		body.Error.CozeErrorCode, body.Error.CozeLogID = ce.Code, ce.LogID
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// writeMintError maps a broker error to an honest status: 404 unknown app,
+// 502 Coze refused, 503 Coze unreachable or busy, 504 too slow.
+func (s *Server) writeMintError(w http.ResponseWriter, r *http.Request, app string, err error) {
+	var ue *coze.UnreachableError
+	ce, isCoze := coze.AsError(err)
+	switch {
+	case errors.Is(err, broker.ErrUnknownApp):
+		writeError(w, http.StatusNotFound, "unknown_app", "no app named "+strconv.Quote(app)+" is configured", nil)
+	case isCoze && ce.Temporary():
+		if ce.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(ce.RetryAfter.Seconds()+0.5)))
+		}
+		writeError(w, http.StatusServiceUnavailable, "upstream_unavailable", "Coze is unavailable: "+ce.Error(), ce)
+	case isCoze:
+		writeError(w, http.StatusBadGateway, "coze_refused", ce.Error(), ce)
+	case errors.As(err, &ue) && ue.Timeout, errors.Is(err, context.DeadlineExceeded):
+		writeError(w, http.StatusGatewayTimeout, "upstream_timeout", "Coze did not answer in time; try again", nil)
+	case errors.As(err, &ue):
+		writeError(w, http.StatusServiceUnavailable, "upstream_unreachable", ue.Error(), nil)
+	case errors.Is(err, context.Canceled):
+		writeError(w, http.StatusServiceUnavailable, "canceled", "request canceled", nil)
+	default:
+		s.log.Error("mint failed", "app", app, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "internal error minting a token; see the server log", nil)
+	}
+}

@@ -1,0 +1,99 @@
+// Package server is cozeauth's HTTP face: the Worker-compatible token API,
+// health and readiness. It authenticates nothing yet and holds no secrets
+// itself; tokens come from a broker.Broker.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/cozeauth/cozeauth/broker"
+	"github.com/cozeauth/cozeauth/config"
+)
+
+// Limits on what a caller may send.
+const (
+	MaxBodyBytes   = 64 << 10
+	MaxHeaderBytes = 16 << 10
+	tokenTimeout   = 20 * time.Second
+)
+
+// Server serves the token API over a Broker. It is safe for concurrent
+// use.
+type Server struct {
+	cfg    *config.Config
+	broker *broker.Broker
+	log    *slog.Logger
+	mux    *http.ServeMux
+}
+
+// New returns a Server for cfg's apps, handing out tokens from b.
+func New(cfg *config.Config, b *broker.Broker, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, broker: b, log: log, mux: http.NewServeMux()}
+	s.mux.HandleFunc("POST /{$}", s.handleToken)
+	s.mux.HandleFunc("POST /token", s.handleToken)
+	s.mux.HandleFunc("GET /callback", s.handleToken)
+	s.mux.HandleFunc("GET /healthz", s.handleHealth)
+	s.mux.HandleFunc("GET /readyz", s.handleReady)
+	s.mux.HandleFunc("/", s.handleNotFound)
+	return s
+}
+
+// ServeHTTP routes a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			// Never echo the panic value: it may hold a secret.
+			s.log.Error("handler panic", "path", r.URL.Path)
+			writeError(w, http.StatusInternalServerError, "internal", "internal error", nil)
+		}
+	}()
+	s.mux.ServeHTTP(w, r)
+}
+
+// Serve answers on ln until ctx is done, then shuts down gracefully,
+// letting requests in progress finish for up to grace.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if e := <-errc; !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	return err
+}
+
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/", "/token", "/callback", "/healthz", "/readyz":
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed on "+r.URL.Path, nil)
+		return
+	}
+	writeError(w, http.StatusNotFound, "not_found", "no such endpoint: use POST /token, GET /healthz or GET /readyz", nil)
+}

@@ -1,0 +1,59 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+)
+
+// handleToken answers POST /, POST /token and GET /callback with
+// {"access_token","expires_in","token_type"} where expires_in is the
+// absolute epoch second, exactly like the Cloudflare Worker it replaces.
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	req, perr := s.parseTokenRequest(w, r)
+	if perr != nil {
+		writeError(w, perr.status, perr.code, perr.msg, nil)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), tokenTimeout)
+	defer cancel()
+	tok, _, err := s.broker.Token(ctx, req)
+	if err != nil {
+		s.writeMintError(w, r, req.App, err)
+		return
+	}
+	buf := make([]byte, 0, 96+len(tok.AccessToken))
+	buf = append(buf, `{"access_token":`...)
+	buf = appendJSONString(buf, tok.AccessToken)
+	buf = append(buf, `,"expires_in":`...)
+	buf = strconv.AppendInt(buf, tok.ExpiresAt.Unix(), 10)
+	buf = append(buf, `,"token_type":"Bearer"}`...)
+	buf = append(buf, '\n')
+	h := w.Header()
+	h["Content-Type"] = jsonCT
+	h["Cache-Control"] = noStore
+	_, _ = w.Write(buf)
+}
+
+var (
+	jsonCT  = []string{"application/json"}
+	noStore = []string{"no-store"}
+)
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}
