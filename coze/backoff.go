@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// Backoff is exponential backoff with full jitter.
+// Backoff is exponential backoff with jitter. A Retry-After from Coze
+// longer than Max is not waited for: the error is returned with it.
 type Backoff struct {
 	Attempts int           // total attempts including the first; DefaultAttempts when zero, 1 disables retries
 	Base     time.Duration // first delay ceiling; 200ms when zero
@@ -19,15 +20,19 @@ func (b Backoff) attempts() int {
 	return b.Attempts
 }
 
+func (b Backoff) max() time.Duration {
+	if b.Max <= 0 {
+		return 5 * time.Second
+	}
+	return b.Max
+}
+
 // delay is the wait after failed attempt i (0-based): uniform in
 // [ceiling/2, ceiling] where ceiling doubles from Base up to Max.
 func (b Backoff) delay(i int) time.Duration {
-	base, ceil := b.Base, b.Max
+	base, ceil := b.Base, b.max()
 	if base <= 0 {
 		base = 200 * time.Millisecond
-	}
-	if ceil <= 0 {
-		ceil = 5 * time.Second
 	}
 	d := base
 	for ; i > 0 && d < ceil; i-- {

@@ -113,6 +113,9 @@ func (c *Client) Exchange(ctx context.Context, tokenURL string, bearer func() (s
 		}
 		wait := c.Retry.delay(i)
 		if ce, ok := AsError(err); ok && ce.RetryAfter > 0 {
+			if ce.RetryAfter > c.Retry.max() {
+				return nil, err // pass Coze's Retry-After on rather than hold the caller
+			}
 			wait = ce.RetryAfter
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -24,7 +25,10 @@ func jwtErr(msg string) *oauthErr {
 	return newOAuthErr(http.StatusUnauthorized, "invalid_client", msg)
 }
 
-var errMalformed = jwtErr("invalid jwt: token is malformed")
+var (
+	errMalformed = jwtErr("invalid jwt: token is malformed")
+	errNotObject = errors.New("emulator: not a single JSON object")
+)
 
 // verifyAssertion checks a compact JWS the way Coze does, in this order:
 // header (RS256, JWT, kid), kid registered, signature, iss, aud, iat, exp,

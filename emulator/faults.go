@@ -14,7 +14,7 @@ import (
 type Fault struct {
 	Times      int           // how many requests the fault affects; 0 means 1
 	Latency    time.Duration // sleep before answering (ends early if the request is cancelled)
-	Status     int           // if non-zero, answer this status with a Coze-style error body
+	Status     int           // if non-zero, answer this status with a Coze-style error body (429 too_many_requests, 5xx internal_error)
 	RetryAfter string        // value for a Retry-After header (use with Status 429 or 503)
 	Drop       bool          // hijack and close the connection without answering
 }

@@ -1,9 +1,5 @@
 package emulator
 
-import "errors"
-
-var errNotObject = errors.New("emulator: not a single JSON object")
-
 // Replay-cache bounds: prune when the map doubles past minPrune entries, and
 // never hold more than maxJTIs (evicting the soonest-expiring when full).
 const (

@@ -1,0 +1,65 @@
+// Command hello is the baseline for cozeauth's load benchmark: the smallest
+// net/http server that answers every request with a fixed JSON body shaped
+// and sized like a cozeauth token answer (same headers, ~216 bytes). It
+// measures what the machine, the Go HTTP stack and the load generator cost
+// on their own, so cozeauth's numbers can be read as a ratio to it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// body mimics {"access_token":"czs_...","expires_in":N,"token_type":"Bearer"}.
+var body = []byte(`{"access_token":"czs_eyJjaWQiOiIxMTcwMDAwMDAwMDAwIiwic24iOiJob3QiLCJleHAiOjE3OTU0MjczMjcsIm4iOiJkZDAyNDBlMGIyY2I4YmZkIn0.IiRXlnnuTy8yfN79pzSsoyRJqMDHU3KkGjRktT2AjII","expires_in":1795427327,"token_type":"Bearer"}` + "\n")
+
+var (
+	jsonCT  = []string{"application/json"}
+	noStore = []string{"no-store"}
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:8081", "address to listen on")
+	flag.Parse()
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		log.Fatalf("hello: %v", err)
+	}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd["Content-Type"] = jsonCT
+		hd["Cache-Control"] = noStore
+		_, _ = w.Write(body)
+	})
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	fmt.Fprintf(os.Stderr, "hello: serving on http://%s (%d-byte body)\n", ln.Addr(), len(body))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			log.Fatalf("hello: %v", err)
+		}
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}
+}
