@@ -65,10 +65,14 @@ func LoadEnv(getenv func(string) string) (*Config, error) {
 	bind("duration_seconds", &dur)
 	if dur != "" {
 		n, err := strconv.Atoi(dur)
-		if err != nil {
+		switch {
+		case err != nil:
 			e.add(r.names["duration_seconds"], "use a whole number of seconds, 1..86399", "%q is not a number", dur)
+		case n == 0: // resolve would take 0 for "unset" and use the default
+			e.add(r.names["duration_seconds"], "use 1..86399 seconds (900 is Coze's default), or leave it unset", "0 is out of range")
+		default:
+			r.DurationSeconds = n
 		}
-		r.DurationSeconds = n
 	}
 	c := &Config{Source: "environment", Listen: getenv("COZEAUTH_LISTEN"), DefaultSession: getenv("COZEAUTH_DEFAULT_SESSION")}
 	c.Apps = []App{r.resolve(e)}

@@ -36,7 +36,7 @@ func LoadFile(path string) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, &Error{Problems: []error{&FieldError{Source: path, Field: "(file)", Msg: err.Error(),
+		return nil, &Error{Problems: []error{&FieldError{Source: path, Field: "(file)", Msg: redactErr(err),
 			Fix: "check the YAML syntax and field names against the README's configuration reference"}}}
 	}
 	e := &errs{source: path}

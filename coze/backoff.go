@@ -36,6 +36,10 @@ func (b Backoff) delay(i int) time.Duration {
 	}
 	d := base
 	for ; i > 0 && d < ceil; i-- {
+		if d > ceil/2 { // doubling would pass the ceiling (or overflow)
+			d = ceil
+			break
+		}
 		d *= 2
 	}
 	d = min(d, ceil)

@@ -20,7 +20,7 @@ const MinKeyBits = 2048
 // newlines. It refuses non-RSA keys, keys under 2048 bits, and public keys
 // given by mistake, with an error that says which.
 func ParsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
-	text := strings.TrimSpace(string(data))
+	text := strings.TrimSpace(strings.TrimPrefix(string(data), "\ufeff")) // a BOM, as Windows editors write
 	if text == "" {
 		return nil, errors.New("private key is empty")
 	}
@@ -67,7 +67,7 @@ func ParsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
 // ParsePublicKey parses an RSA public key PEM (PKIX "BEGIN PUBLIC KEY" or
 // PKCS#1 "BEGIN RSA PUBLIC KEY").
 func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
-	text := strings.TrimSpace(string(data))
+	text := strings.TrimSpace(strings.TrimPrefix(string(data), "\ufeff"))
 	if !strings.Contains(text, "\n") && strings.Contains(text, `\n`) {
 		text = strings.ReplaceAll(text, `\n`, "\n")
 	}

@@ -55,7 +55,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.Buffer.Write(p)
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	key := testKey()
 	emu := emulator.New(emulator.Options{Region: "cn"})

@@ -84,8 +84,9 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	}
 	addr := ln.Addr().String()
 	log.Info("serving", "addr", "http://"+addr, "config", cfg.Source)
+	fmt.Fprintf(cmd.OutOrStdout(), "cozeauth listening on http://%s\n", addr)
 	if f.demo {
-		fmt.Fprintf(cmd.OutOrStdout(), "\ncozeauth demo is up. Get a token:\n\n  curl -s -X POST -H 'X-User-ID: alice' http://%s/token\n\n", addr)
+		fmt.Fprintf(cmd.OutOrStdout(), "\nDemo mode: tokens come from a built-in Coze emulator. Get one:\n\n  curl -s -X POST -H 'X-User-ID: alice' http://%s/token\n\n", addr)
 	}
 	err = srv.Serve(ctx, ln, f.grace)
 	log.Info("stopped")

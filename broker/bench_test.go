@@ -1,0 +1,62 @@
+package broker
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// BenchmarkHit is the cache-hit path for one hot session, from many
+// goroutines at once.
+func BenchmarkHit(b *testing.B) {
+	br := newTestBroker(&fakeSource{life: time.Hour}, Options{})
+	defer br.Close()
+	r := Request{App: "app", Session: "hot"}
+	if _, _, err := br.Token(b.Context(), r); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, _, err := br.Token(b.Context(), r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkHitManySessions is the hit path spread over 100,000 sessions.
+func BenchmarkHitManySessions(b *testing.B) {
+	br := newTestBroker(&fakeSource{life: time.Hour}, Options{})
+	defer br.Close()
+	const n = 100_000
+	reqs := make([]Request, n)
+	for i := range reqs {
+		reqs[i] = Request{App: "app", Session: fmt.Sprint("user-", i)}
+		br.Token(b.Context(), reqs[i])
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		br.Token(b.Context(), reqs[i%n])
+	}
+}
+
+// BenchmarkMemory100kSessions reports the heap held per cached session.
+func BenchmarkMemory100kSessions(b *testing.B) {
+	for b.Loop() {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		br := newTestBroker(&fakeSource{life: time.Hour}, Options{})
+		for i := range 100_000 {
+			br.Token(b.Context(), Request{App: "app", Session: fmt.Sprint("user-", i)})
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/100_000, "B/session")
+		runtime.KeepAlive(br)
+		br.Close()
+	}
+}
