@@ -142,9 +142,14 @@ func (b *Broker) Close() {
 // mint obtains a new token for e (shared store first) and records the
 // outcome in e. Callers run it under the key's single flight.
 func (b *Broker) mint(e *entry) (*coze.Token, error) {
+	now := time.Now()
+	// A caller that missed the cache just before the previous flight
+	// landed must not start a second mint.
+	if st := e.st.Load(); st.tok != nil && now.Before(st.refreshAt) {
+		return st.tok, nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), b.opts.MintTimeout)
 	defer cancel()
-	now := time.Now()
 	if tok := b.fromShared(ctx, e.key, now); tok != nil {
 		e.st.Store(b.fresh(tok, now))
 		return tok, nil

@@ -383,3 +383,21 @@ func TestTransportInjectsToken(t *testing.T) {
 		t.Fatal("Transport modified the caller's request")
 	}
 }
+
+// TestLateMissDoesNotMintAgain: a caller that saw an empty entry just
+// before the flight landed joins after it; it must reuse the result.
+func TestLateMissDoesNotMintAgain(t *testing.T) {
+	src := &fakeSource{life: time.Hour}
+	b := newTestBroker(src, Options{})
+	r := Request{App: "app", Session: "late"}
+	e := b.cache.getOrAdd(r.Key(), r, time.Now())
+	if _, err := b.mint(e); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.mint(e); err != nil { // what the late caller's flight runs
+		t.Fatal(err)
+	}
+	if got := src.calls.Load(); got != 1 {
+		t.Fatalf("a late flight minted again: %d mints", got)
+	}
+}

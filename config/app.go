@@ -3,6 +3,7 @@ package config
 import (
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -171,6 +172,17 @@ func (r *rawApp) resolveEndpoints(a *App, e *errs) {
 		a.Region = coze.RegionOf(a.APIBase)
 	}
 	a.Audience = orDefault(r.Audience, aud)
+	// An app lives in one region: settings that name two of them would
+	// fail at Coze with "kid not been registred" or an aud mismatch.
+	if apiRegion := coze.RegionOf(a.APIBase); apiRegion != "" {
+		fix := "an app lives in one region: cn is https://api.coze.cn (aud api.coze.cn), com is https://api.coze.com (aud api.coze.com)"
+		if a.Region != "" && a.Region != apiRegion {
+			e.add(r.field("region"), fix, "region %s does not match the API base %s (region %s)", a.Region, a.APIBase, apiRegion)
+		}
+		if audRegion := coze.RegionOf("https://" + a.Audience); audRegion != "" && audRegion != apiRegion {
+			e.add(r.field("audience"), fix, "audience %s is region %s but the API base %s is region %s", a.Audience, audRegion, a.APIBase, apiRegion)
+		}
+	}
 	a.WWWBase = strings.TrimRight(r.WWWBase, "/")
 	if a.WWWBase == "" && a.Region != "" {
 		a.WWWBase = a.Region.WWWBase()
@@ -181,10 +193,10 @@ func (r *rawApp) resolveEndpoints(a *App, e *errs) {
 }
 
 func (r *rawApp) path(p string) string {
-	if r.dir == "" || strings.HasPrefix(p, "/") {
+	if r.dir == "" || filepath.IsAbs(p) {
 		return p
 	}
-	return r.dir + "/" + p
+	return filepath.Join(r.dir, p)
 }
 
 func orDefault(s, d string) string {

@@ -386,3 +386,27 @@ func TestLoadFileMissing(t *testing.T) {
 		t.Errorf("err = %v, want fs.ErrNotExist", err)
 	}
 }
+
+func TestLoadFileKeyPaths(t *testing.T) {
+	keys(t)
+	dir := t.TempDir()
+	abs := writeFile(t, filepath.Join(dir, "keys", "k.pem"), pem1)
+	confDir := filepath.Join(dir, "conf")
+	tests := []struct{ name, keyPath, want string }{
+		{"absolute", abs, abs},
+		{"relative", "../keys/k.pem", abs},
+		{"dot relative", "./../keys/k.pem", abs},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeFile(t, filepath.Join(confDir, "c.yaml"), "apps:\n  - name: a\n    client_id: \"1\"\n    key_id: k\n    private_key_file: "+tt.keyPath+"\n")
+			c, err := config.LoadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Apps[0].KeySource != "file "+tt.want || !c.Apps[0].Key.Equal(key1) {
+				t.Errorf("KeySource = %q, want file %s", c.Apps[0].KeySource, tt.want)
+			}
+		})
+	}
+}
