@@ -26,7 +26,7 @@ func Load(o Options) (*Config, error) {
 	if path == "" {
 		path = getenv("COZEAUTH_CONFIG")
 	}
-	if path == "" && !EnvSet(getenv) {
+	if path == "" {
 		if _, err := os.Stat("cozeauth.yaml"); err == nil {
 			path = "cozeauth.yaml"
 		}

@@ -33,9 +33,9 @@ func TestLoadPrecedence(t *testing.T) {
 		{"COZEAUTH_CONFIG over env", empty, "", with(workerEnv(), "COZEAUTH_CONFIG", viaEnv), "via-env", viaEnv},
 		{"env alone", empty, "", workerEnv(), "default", "environment"},
 		{"./cozeauth.yaml when nothing else", cwdWith, "", nil, "from-cwd", "cozeauth.yaml"},
-		// Credentials in the environment are more explicit than a file that
-		// happens to sit in the working directory.
-		{"env over ./cozeauth.yaml", cwdWith, "", workerEnv(), "default", "environment"},
+		// The documented order (Load's comment, README, serve --help):
+		// ./cozeauth.yaml comes before environment variables.
+		{"./cozeauth.yaml over env", cwdWith, "", workerEnv(), "from-cwd", "cozeauth.yaml"},
 		{"COZEAUTH_CONFIG over ./cozeauth.yaml", cwdWith, "", map[string]string{"COZEAUTH_CONFIG": viaEnv}, "via-env", viaEnv},
 		{"nothing", empty, "", nil, "", ""},
 		{"unrelated env only", empty, "", map[string]string{"COZE_API_BASE": "https://api.coze.com", "KID": "k"}, "", ""},

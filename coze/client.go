@@ -188,7 +188,7 @@ func parseTokenResponse(resp *http.Response, data []byte) (*Token, error) {
 			return &Token{
 				AccessToken:  tr.AccessToken,
 				TokenType:    orDefault(tr.TokenType, "Bearer"),
-				ExpiresAt:    time.Unix(tr.ExpiresIn, 0),
+				ExpiresAt:    expiresAt(tr.ExpiresIn),
 				RefreshToken: tr.RefreshToken,
 			}, nil
 		}
@@ -211,6 +211,16 @@ func parseTokenResponse(resp *http.Response, data []byte) (*Token, error) {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
 	return nil, e
+}
+
+// expiresAt reads expires_in, an absolute epoch second in Coze's answers.
+// A value too small to be one (before 2001) is taken as a duration, as
+// standard OAuth servers send it, rather than as a date in 1970.
+func expiresAt(v int64) time.Time {
+	if v < 1_000_000_000 {
+		return time.Now().Add(time.Duration(v) * time.Second)
+	}
+	return time.Unix(v, 0)
 }
 
 func orDefault(s, d string) string {

@@ -1,0 +1,97 @@
+package policy
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// KeyPrefix starts every client key, so a leaked one is recognisable.
+const KeyPrefix = "cza_"
+
+// keyBytes is the random part of a client key.
+const keyBytes = 32
+
+// Client is a caller known by its key. Only the key's hash is kept.
+type Client struct {
+	Name    string
+	Policy  string
+	Hash    string // "sha256:" + hex
+	Created time.Time
+}
+
+// NewKey returns a fresh client key and its stored hash.
+func NewKey() (key, hash string, err error) {
+	var b [keyBytes]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", "", err
+	}
+	key = KeyPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return key, HashKey(key), nil
+}
+
+// HashKey is the stored form of a key. Keys carry 256 random bits, so a
+// plain SHA-256 cannot be reversed or brute-forced; a slow hash would only
+// slow every request.
+func HashKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// ValidHash checks the stored form.
+func ValidHash(h string) error {
+	hexPart, ok := strings.CutPrefix(h, "sha256:")
+	if b, err := hex.DecodeString(hexPart); !ok || err != nil || len(b) != sha256.Size {
+		return errors.New(`key hash must be "sha256:" followed by 64 hex digits (made by "cozeauth keys create")`)
+	}
+	return nil
+}
+
+// Keys finds clients by presented key. It is immutable once built and
+// safe for concurrent use.
+type Keys struct {
+	byHash map[[sha256.Size]byte]*Client
+}
+
+// NewKeys indexes clients by hash.
+func NewKeys(clients []Client) (*Keys, error) {
+	k := &Keys{byHash: make(map[[sha256.Size]byte]*Client, len(clients))}
+	for i := range clients {
+		c := &clients[i]
+		if err := ValidHash(c.Hash); err != nil {
+			return nil, fmt.Errorf("client %q: %w", c.Name, err)
+		}
+		var h [sha256.Size]byte
+		hex.Decode(h[:], []byte(c.Hash[len("sha256:"):]))
+		k.byHash[h] = c
+	}
+	return k, nil
+}
+
+// Len is the number of clients.
+func (k *Keys) Len() int { return len(k.byHash) }
+
+// Lookup returns the client holding key. The map is indexed by the key's
+// SHA-256, so lookup time says nothing about how close a guess was; the
+// final comparison is constant-time all the same.
+func (k *Keys) Lookup(key string) (*Client, bool) {
+	if k == nil || !strings.HasPrefix(key, KeyPrefix) || len(key) > 128 {
+		return nil, false
+	}
+	sum := sha256.Sum256([]byte(key))
+	c, ok := k.byHash[sum]
+	if !ok {
+		return nil, false
+	}
+	want := HashKey(key)
+	if subtle.ConstantTimeCompare([]byte(want), []byte(c.Hash)) != 1 {
+		return nil, false
+	}
+	return c, true
+}
