@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+	"golang.org/x/time/rate"
 
 	"github.com/cozeauth/cozeauth/coze"
 )
@@ -20,7 +21,21 @@ type Options struct {
 	MinAhead    time.Duration // refresh at least this long before expiry; 60s
 	MintTimeout time.Duration // one mint, retries included; 30s
 	Shared      Shared        // optional store shared by replicas
+	// MintRate caps upstream mints per app per second (the Coze quota),
+	// however many distinct sessions arrive. A mint waits at most
+	// MintWait (default 2s) for its turn, then fails with ErrThrottled.
+	MintRate map[string]Rate
+	MintWait time.Duration
 }
+
+// Rate is a mint budget: PerSecond sustained, Burst at once.
+type Rate struct {
+	PerSecond float64
+	Burst     int
+}
+
+// ErrThrottled means the app's mint rate cap was reached; retry shortly.
+var ErrThrottled = errors.New("too many new tokens requested for this app right now; retry shortly")
 
 // ErrUnknownApp is returned for a Request naming no configured app.
 var ErrUnknownApp = errors.New("unknown app")
@@ -49,6 +64,7 @@ type Broker struct {
 	cache   *cache
 	flight  singleflight.Group
 	apps    map[string]*appStatus
+	limits  map[string]*rate.Limiter
 	closed  atomic.Bool
 	bg      sync.WaitGroup
 
@@ -69,9 +85,15 @@ func New(sources map[string]Source, o Options) *Broker {
 	if o.MintTimeout <= 0 {
 		o.MintTimeout = 30 * time.Second
 	}
-	b := &Broker{sources: sources, opts: o, cache: newCache(o.MaxEntries), apps: map[string]*appStatus{}}
+	if o.MintWait <= 0 {
+		o.MintWait = 2 * time.Second
+	}
+	b := &Broker{sources: sources, opts: o, cache: newCache(o.MaxEntries), apps: map[string]*appStatus{}, limits: map[string]*rate.Limiter{}}
 	for name := range sources {
 		b.apps[name] = &appStatus{}
+		if r, ok := o.MintRate[name]; ok && r.PerSecond > 0 {
+			b.limits[name] = rate.NewLimiter(rate.Limit(r.PerSecond), max(r.Burst, 1))
+		}
 	}
 	return b
 }
@@ -154,6 +176,9 @@ func (b *Broker) mint(e *entry) (*coze.Token, error) {
 		e.st.Store(b.fresh(tok, now))
 		return tok, nil
 	}
+	if err := b.wait(ctx, e.req.App); err != nil {
+		return nil, err
+	}
 	tok, err := b.sources[e.req.App].Mint(ctx, e.req)
 	now = time.Now()
 	prev := e.st.Load()
@@ -176,6 +201,35 @@ func (b *Broker) mint(e *entry) (*coze.Token, error) {
 		_ = b.opts.Shared.PutToken(ctx, e.key, tok, tok.ExpiresAt.Sub(now))
 	}
 	return tok, nil
+}
+
+// wait takes the app's next mint slot, or fails at once with
+// ErrThrottled when it is further away than MintWait. Nothing is queued
+// beyond that, and a throttled key is not negatively cached.
+func (b *Broker) wait(ctx context.Context, app string) error {
+	l := b.limits[app]
+	if l == nil {
+		return nil
+	}
+	r := l.Reserve()
+	d := r.Delay()
+	if !r.OK() || d > b.opts.MintWait {
+		r.Cancel()
+		b.failures.Add(1)
+		return ErrThrottled
+	}
+	if d == 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		r.Cancel()
+		return ctx.Err()
+	}
 }
 
 // fromShared returns a token from the shared store that is not yet due

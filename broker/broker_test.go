@@ -401,3 +401,39 @@ func TestLateMissDoesNotMintAgain(t *testing.T) {
 		t.Fatalf("a late flight minted again: %d mints", got)
 	}
 }
+
+func TestMintRateCapsDistinctSessions(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &fakeSource{life: time.Hour}
+		b := New(map[string]Source{"app": src}, Options{MintRate: map[string]Rate{"app": {PerSecond: 5, Burst: 5}}, MintWait: time.Second})
+		defer b.Close()
+		var ok, throttled atomic.Int64
+		var wg sync.WaitGroup
+		for i := range 100 {
+			wg.Go(func() {
+				_, _, err := b.Token(context.Background(), Request{App: "app", Session: fmt.Sprint("flood-", i)})
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case errors.Is(err, ErrThrottled):
+					throttled.Add(1)
+				default:
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		// Burst 5 at once, then 5/s for the 1s a mint may wait: at most 10.
+		if got := src.calls.Load(); got > 10 || got < 5 {
+			t.Fatalf("%d upstream mints in ~1s under a 5/s cap (burst 5)", got)
+		}
+		if ok.Load() != src.calls.Load() || throttled.Load() != 100-ok.Load() {
+			t.Fatalf("ok %d throttled %d mints %d", ok.Load(), throttled.Load(), src.calls.Load())
+		}
+		// A throttled key is not negatively cached: it works once a slot frees.
+		time.Sleep(2 * time.Second)
+		if _, _, err := b.Token(context.Background(), Request{App: "app", Session: "flood-99"}); err != nil {
+			t.Fatalf("after the flood: %v", err)
+		}
+	})
+}

@@ -30,6 +30,7 @@ type rawApp struct {
 	DurationSeconds int         `yaml:"duration_seconds"`
 	AssertionTTL    string      `yaml:"assertion_ttl"`
 	Scope           *coze.Scope `yaml:"scope"`
+	MintRate        string      `yaml:"mint_rate"`
 
 	// names maps a yaml field name to what the user wrote (an env var
 	// name, a JSON field); empty means prefix + yaml name.
@@ -95,6 +96,11 @@ func (r *rawApp) resolve(e *errs) App {
 		}
 	}
 	a.Scope = r.Scope
+	rate, err := ParseRate(r.MintRate)
+	if err != nil {
+		e.add(r.field("mint_rate"), `write "N/s" (optionally "burst M"): the most mints per second sent to Coze for this app`, "%v", err)
+	}
+	a.MintRate = rate
 	return a
 }
 
@@ -110,6 +116,7 @@ func (r *rawApp) resolveKey(a *App, e *errs) {
 		field = r.field("private_key_file")
 		path := r.path(r.PrivateKeyFile)
 		a.KeySource = "file " + path
+		a.KeyFile = path
 		b, err := os.ReadFile(path)
 		if err != nil {
 			e.add(field, "check the path; keys made by `cozeauth keygen` are in its --out directory", "cannot read the private key: %v", err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/policy"
 )
 
 // Defaults.
@@ -25,6 +26,8 @@ type Config struct {
 	DefaultApp     string // app used when a request names none
 	Cache          Cache
 	Apps           []App
+	Access         Access   // policies and clients; empty: open (loopback) mode
+	Warnings       []string // things that work but should be fixed
 }
 
 // Cache tunes the token cache.
@@ -50,6 +53,8 @@ type App struct {
 	Duration     int           // default duration_seconds
 	AssertionTTL time.Duration // lifetime of each signed assertion
 	Scope        *coze.Scope   // default scope; nil for the app's full permissions
+	MintRate     policy.Rate   // cap on upstream mints; zero: none
+	KeyFile      string        // path of the private key file, if any
 }
 
 // TokenURL is the app's token endpoint.

@@ -17,8 +17,13 @@ type fileConfig struct {
 	Listen         string   `yaml:"listen"`
 	DefaultSession string   `yaml:"default_session"`
 	DefaultApp     string   `yaml:"default_app"`
-	Cache          rawCache `yaml:"cache"`
-	Apps           []rawApp `yaml:"apps"`
+	Cache          rawCache    `yaml:"cache"`
+	Apps           []rawApp    `yaml:"apps"`
+	Policies       []rawPolicy `yaml:"policies"`
+	Clients        []ClientEntry `yaml:"clients"`
+	KeysFile       string      `yaml:"keys_file"`
+	Cookie         rawCookie   `yaml:"cookie"`
+	TrustProxy     bool        `yaml:"trust_proxy"`
 }
 
 type rawCache struct {
@@ -66,6 +71,8 @@ func LoadFile(path string) (*Config, error) {
 		c.Apps = append(c.Apps, a)
 	}
 	c.finish(e)
+	c.resolveAccess(&fc, dir, e)
+	c.Warnings = append(c.Warnings, permissionWarnings(path, c)...)
 	return c, e.err()
 }
 

@@ -6,6 +6,7 @@ package policy
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/cozeauth/cozeauth/coze"
 )
@@ -74,9 +75,10 @@ type Decision struct {
 
 // Denied is a refusal, with the HTTP-like status the server should use.
 type Denied struct {
-	Status int
-	Code   string
-	Msg    string
+	Status     int
+	Code       string
+	Msg        string
+	RetryAfter time.Duration // for 429
 }
 
 func (d *Denied) Error() string { return d.Msg }

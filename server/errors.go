@@ -9,6 +9,7 @@ import (
 
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/policy"
 )
 
 // apiError is the body of every error answer.
@@ -35,12 +36,22 @@ func writeError(w http.ResponseWriter, status int, code, msg string, ce *coze.Er
 	_ = json.NewEncoder(w).Encode(body)
 }
 
+func writeDenied(w http.ResponseWriter, d *policy.Denied) {
+	if d.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(d.RetryAfter.Seconds()+0.999)))
+	}
+	writeError(w, d.Status, d.Code, d.Msg, nil)
+}
+
 // writeMintError maps a broker error to an honest status: 404 unknown app,
 // 502 Coze refused, 503 Coze unreachable or busy, 504 too slow.
 func (s *Server) writeMintError(w http.ResponseWriter, r *http.Request, app string, err error) {
 	var ue *coze.UnreachableError
 	ce, isCoze := coze.AsError(err)
 	switch {
+	case errors.Is(err, broker.ErrThrottled):
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "mint_rate_limited", err.Error(), nil)
 	case errors.Is(err, broker.ErrUnknownApp):
 		writeError(w, http.StatusNotFound, "unknown_app", "no app named "+strconv.Quote(app)+" is configured", nil)
 	case isCoze && ce.Temporary():

@@ -79,7 +79,8 @@ func newFixture(t testing.TB) *fixture {
 	b := broker.New(sources, broker.Options{MaxEntries: 1000})
 	t.Cleanup(b.Close)
 	logs := &syncBuffer{}
-	s := New(cfg, b, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s := mustNew(t, cfg, b, Options{Log: logger, Audit: logger})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	return &fixture{emu: emu, coze: cz, srv: srv, b: b, logs: &logs.Buffer, cfg: cfg}

@@ -8,6 +8,9 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/cozeauth/cozeauth/broker"
+	"github.com/cozeauth/cozeauth/config"
 )
 
 func jsonDecode(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }
@@ -28,7 +31,17 @@ func startServe(t *testing.T, f *fixture) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { New(f.cfg, f.b, nil).Serve(ctx, ln, time.Second); close(done) }()
+	s := mustNew(t, f.cfg, f.b, Options{})
+	go func() { s.Serve(ctx, ln, time.Second); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return "http://" + ln.Addr().String()
+}
+
+func mustNew(t testing.TB, cfg *config.Config, b *broker.Broker, o Options) *Server {
+	t.Helper()
+	s, err := New(cfg, b, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

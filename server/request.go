@@ -12,6 +12,7 @@ import (
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/policy"
 )
 
 // tokenBody is the optional JSON body of a token request.
@@ -33,49 +34,75 @@ func badRequest(format string, args ...any) *requestError {
 }
 
 // parseTokenRequest reads the caller's X-User-ID header and optional JSON
-// body (or, for GET, query parameters) into a broker.Request, filling the
-// app's defaults.
-func (s *Server) parseTokenRequest(w http.ResponseWriter, r *http.Request) (broker.Request, *requestError) {
+// body (or, for GET, query parameters) into what the caller asked for.
+func parseTokenRequest(w http.ResponseWriter, r *http.Request) (policy.Input, *coze.SessionContext, *requestError) {
 	var body tokenBody
+	var in policy.Input
 	if r.Method == http.MethodGet {
 		if err := bodyFromQuery(r, &body); err != nil {
-			return broker.Request{}, err
+			return in, nil, err
 		}
 	} else if err := decodeBody(w, r, &body); err != nil {
-		return broker.Request{}, err
+		return in, nil, err
 	}
-	session := s.cfg.DefaultSession
 	if vs := r.Header.Values("X-User-ID"); len(vs) > 0 {
 		if len(vs) > 1 {
-			return broker.Request{}, badRequest("X-User-ID header given %d times: send it once", len(vs))
+			return in, nil, badRequest("X-User-ID header given %d times: send it once", len(vs))
 		}
-		session = vs[0]
-		if err := config.ValidSessionName(session); err != nil {
-			return broker.Request{}, badRequest("X-User-ID header: %v", err)
+		if err := config.ValidSessionName(vs[0]); err != nil {
+			return in, nil, badRequest("X-User-ID header: %v", err)
 		}
+		in.Session, in.SessionGiven = vs[0], true
 	}
 	if body.SessionName != nil {
-		session = *body.SessionName
-		if err := config.ValidSessionName(session); err != nil {
-			return broker.Request{}, badRequest("session_name: %v", err)
+		if err := config.ValidSessionName(*body.SessionName); err != nil {
+			return in, nil, badRequest("session_name: %v", err)
 		}
+		in.Session, in.SessionGiven = *body.SessionName, true
 	}
-	app, ok := s.cfg.App(body.App)
-	if !ok {
-		return broker.Request{}, &requestError{http.StatusNotFound, "unknown_app", "no app named " + strconv.Quote(body.App) + " is configured"}
-	}
-	dur := app.Duration
 	if body.DurationSeconds != nil {
-		dur = *body.DurationSeconds
-		if err := coze.ValidDuration(dur); err != nil {
-			return broker.Request{}, badRequest("%v", err)
+		if err := coze.ValidDuration(*body.DurationSeconds); err != nil {
+			return in, nil, badRequest("%v", err)
+		}
+		in.Duration = *body.DurationSeconds
+	}
+	in.App, in.Scope = body.App, body.Scope
+	return in, body.SessionContext, nil
+}
+
+// decide turns what the caller asked for into the token to hand out:
+// through the caller's policy, then the app's defaults.
+func (s *Server) decide(c *caller, in policy.Input, sctx *coze.SessionContext) (broker.Request, *policy.Denied) {
+	d := policy.Decision{App: in.App, Scope: in.Scope, Duration: in.Duration}
+	if in.SessionGiven {
+		d.Session = in.Session
+	}
+	if c.policy != nil {
+		in.Client, in.CookieSession = c.client, c.visitor
+		var err error
+		if d, err = c.policy.Decide(in); err != nil {
+			return broker.Request{}, err.(*policy.Denied)
 		}
 	}
-	scope := body.Scope
-	if scope == nil {
-		scope = app.Scope
+	app, ok := s.cfg.App(d.App)
+	if !ok {
+		return broker.Request{}, &policy.Denied{Status: http.StatusNotFound, Code: "unknown_app", Msg: "no app named " + strconv.Quote(d.App) + " is configured"}
 	}
-	return broker.Request{App: app.Name, Session: session, SessionContext: body.SessionContext, Scope: scope, Duration: dur}, nil
+	if d.Scope == nil {
+		d.Scope = app.Scope
+	}
+	if c.policy != nil {
+		c.policy.ClampDuration(&d, app.Duration)
+	} else if d.Duration == 0 {
+		d.Duration = app.Duration
+	}
+	if d.Session == "" && !in.SessionGiven {
+		d.Session = s.cfg.DefaultSession
+	}
+	if err := config.ValidSessionName(d.Session); err != nil {
+		return broker.Request{}, &policy.Denied{Status: http.StatusBadRequest, Code: "bad_request", Msg: "session name: " + err.Error()}
+	}
+	return broker.Request{App: app.Name, Session: d.Session, SessionContext: sctx, Scope: d.Scope, Duration: d.Duration}, nil
 }
 
 // decodeBody decodes an optional JSON body: empty is fine; otherwise one

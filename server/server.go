@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/cozeauth/cozeauth/broker"
@@ -25,25 +26,41 @@ const (
 // Server serves the token API over a Broker. It is safe for concurrent
 // use.
 type Server struct {
-	cfg    *config.Config
-	broker *broker.Broker
-	log    *slog.Logger
-	mux    *http.ServeMux
+	cfg      *config.Config
+	broker   *broker.Broker
+	log      *slog.Logger
+	auditLog *slog.Logger
+	mux      *http.ServeMux
+	access   atomic.Pointer[access]
 }
 
-// New returns a Server for cfg's apps, handing out tokens from b.
-func New(cfg *config.Config, b *broker.Broker, log *slog.Logger) *Server {
+// Options are a Server's optional parts.
+type Options struct {
+	Log   *slog.Logger // operational log; discarded when nil
+	Audit *slog.Logger // one line per token handed out; none when nil
+}
+
+// New returns a Server for cfg's apps and access rules, handing out
+// tokens from b.
+func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
+	log := o.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, broker: b, log: log, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, broker: b, log: log, auditLog: o.Audit, mux: http.NewServeMux()}
+	if err := s.Reload(cfg.Access); err != nil {
+		return nil, err
+	}
+	s.mux.HandleFunc("OPTIONS /{$}", s.preflight)
+	s.mux.HandleFunc("OPTIONS /token", s.preflight)
+	s.mux.HandleFunc("OPTIONS /callback", s.preflight)
 	s.mux.HandleFunc("POST /{$}", s.handleToken)
 	s.mux.HandleFunc("POST /token", s.handleToken)
 	s.mux.HandleFunc("GET /callback", s.handleToken)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("GET /readyz", s.handleReady)
 	s.mux.HandleFunc("/", s.handleNotFound)
-	return s
+	return s, nil
 }
 
 // ServeHTTP routes a request.

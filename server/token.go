@@ -10,18 +10,36 @@ import (
 // {"access_token","expires_in","token_type"} where expires_in is the
 // absolute epoch second, exactly like the Cloudflare Worker it replaces.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	req, perr := s.parseTokenRequest(w, r)
+	acc := s.access.Load()
+	if !acc.open {
+		w.Header()["Vary"] = varyOrigin
+	}
+	c, denied := s.authenticate(w, r, acc)
+	if denied != nil {
+		writeDenied(w, denied)
+		return
+	}
+	if c.origin != "" {
+		allowOrigin(w, c.origin)
+	}
+	in, sctx, perr := parseTokenRequest(w, r)
 	if perr != nil {
 		writeError(w, perr.status, perr.code, perr.msg, nil)
 		return
 	}
+	req, denied := s.decide(c, in, sctx)
+	if denied != nil {
+		writeDenied(w, denied)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), tokenTimeout)
 	defer cancel()
-	tok, _, err := s.broker.Token(ctx, req)
+	tok, out, err := s.broker.Token(ctx, req)
 	if err != nil {
 		s.writeMintError(w, r, req.App, err)
 		return
 	}
+	s.audit(c, req, tok, out)
 	buf := make([]byte, 0, 96+len(tok.AccessToken))
 	buf = append(buf, `{"access_token":`...)
 	buf = appendJSONString(buf, tok.AccessToken)
@@ -36,7 +54,8 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 }
 
 var (
-	jsonCT  = []string{"application/json"}
+	varyOrigin = []string{"Origin"}
+	jsonCT     = []string{"application/json"}
 	noStore = []string{"no-store"}
 )
 

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -92,7 +91,7 @@ func TestUnreachableHost(t *testing.T) {
 	client := &coze.Client{Retry: coze.Backoff{Attempts: 2, Base: time.Millisecond}}
 	b := broker.New(map[string]broker.Source{"a": &broker.JWTSource{Client: client, Signer: a.Signer(), TokenURL: a.TokenURL()}}, broker.Options{})
 	defer b.Close()
-	rec := recorder(New(cfg, b, slog.New(slog.DiscardHandler)), "POST", "/token")
+	rec := recorder(mustNew(t, cfg, b, Options{}), "POST", "/token")
 	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "upstream_unreachable") {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
@@ -106,7 +105,7 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := New(f.cfg, f.b, nil)
+	s := mustNew(t, f.cfg, f.b, Options{})
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, ln, 5*time.Second) }()
 	got := make(chan int, 1)

@@ -228,7 +228,11 @@ func serve(cfg *config.Config, b *broker.Broker, addr string) {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	fmt.Fprintf(os.Stderr, "profserve: serving on http://%s\n", ln.Addr())
-	if err := server.New(cfg, b, logger).Serve(ctx, ln, 2*time.Second); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	srv, err := server.New(cfg, b, server.Options{Log: logger})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := srv.Serve(ctx, ln, 2*time.Second); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Print(err)
 	}
 }

@@ -28,6 +28,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServe(), newVersion())
+	root.AddCommand(newKeys())
 	return root
 }
 

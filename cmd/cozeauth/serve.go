@@ -23,6 +23,8 @@ type serveFlags struct {
 	logLevel string
 	logJSON  bool
 	grace    time.Duration
+	open     bool
+	audit    string
 }
 
 func newServe() *cobra.Command {
@@ -50,6 +52,8 @@ none: a built-in Coze emulator stands in for Coze.`,
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fl.BoolVar(&f.logJSON, "log-json", false, "log JSON lines instead of text")
 	fl.DurationVar(&f.grace, "shutdown-grace", 10*time.Second, "time given to requests in progress on shutdown")
+	fl.BoolVar(&f.open, "insecure-open-access", false, "with no clients or policies configured, hand tokens to ANYONE who can reach a non-loopback address")
+	fl.StringVar(&f.audit, "audit-log", "-", `where the audit log goes: "-" for stderr, a file path, or "off"`)
 	return cmd
 }
 
@@ -72,13 +76,31 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	if f.listen != "" {
 		cfg.Listen = f.listen
 	}
+	if cfg.Access.Open() && !f.open && !loopbackOnly(cfg.Listen) {
+		return fmt.Errorf("refusing to listen on %s with no clients or policies: anyone reaching it would get Coze tokens. Configure policies and client keys (README: \"Who may get a token\"), listen on 127.0.0.1, or pass --insecure-open-access if this is really what you want", cfg.Listen)
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (pick another with --listen)", cfg.Listen, err)
 	}
+	auditLog, closeAudit, err := openAudit(cmd.ErrOrStderr(), f.audit, f.logJSON)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
 	b := newBroker(cfg, newClient())
 	defer b.Close()
-	srv := server.New(cfg, b, log)
+	srv, err := server.New(cfg, b, server.Options{Log: log, Audit: auditLog})
+	if err != nil {
+		return err
+	}
+	if cfg.Access.Open() {
+		log.Warn("open mode: no clients or policies are configured, anyone who can connect gets a token", "listen", cfg.Listen)
+	}
+	go watchAccess(ctx, f.config, cfg, srv, log)
 	for _, a := range cfg.Apps {
 		log.Info("app", "name", a.Name, "region", a.Region, "api_base", a.APIBase, "client_id", a.ClientID, "key_bits", a.Key.N.BitLen())
 	}

@@ -1,0 +1,294 @@
+package config
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/policy"
+)
+
+// Access is who may get what: policies and the clients holding keys. It
+// can be reloaded while serving.
+type Access struct {
+	Policies []policy.Policy
+	Clients  []policy.Client // from the config file and the keys file
+	KeysFile string          // where `cozeauth keys` writes; "" for none
+	Cookie   Cookie
+	// TrustProxy takes the caller's IP from X-Forwarded-For (set it only
+	// behind a reverse proxy that overwrites that header).
+	TrustProxy bool
+}
+
+// Open reports whether no policy or client is configured: the
+// Worker-compatible mode in which anyone who can connect gets a token.
+func (a *Access) Open() bool { return len(a.Policies) == 0 && len(a.Clients) == 0 }
+
+// Policy returns the policy named name.
+func (a *Access) Policy(name string) (*policy.Policy, bool) {
+	for i := range a.Policies {
+		if a.Policies[i].Name == name {
+			return &a.Policies[i], true
+		}
+	}
+	return nil, false
+}
+
+// Cookie configures the visitor cookie of public policies.
+type Cookie struct {
+	Secret   []byte // HMAC key; random per process when not configured
+	SameSite string // lax (default), strict or none
+	Secure   bool   // required by browsers with SameSite=None
+}
+
+type rawPolicy struct {
+	Name            string      `yaml:"name"`
+	Apps            []string    `yaml:"apps"`
+	Scope           *coze.Scope `yaml:"scope"`
+	DefaultScope    *coze.Scope `yaml:"default_scope"`
+	MaxDuration     int         `yaml:"max_duration"`
+	DefaultDuration int         `yaml:"default_duration"`
+	Session         string      `yaml:"session"`
+	SessionValue    string      `yaml:"session_value"`
+	Origins         []string    `yaml:"origins"`
+	Public          bool        `yaml:"public"`
+	RatePerKey      string      `yaml:"rate_per_key"`
+	RatePerIP       string      `yaml:"rate_per_ip"`
+}
+
+// ClientEntry is a client as written in the config or keys file: its
+// name, policy and key hash, never the key.
+type ClientEntry struct {
+	Name    string    `yaml:"name"`
+	Policy  string    `yaml:"policy"`
+	KeyHash string    `yaml:"key_hash"`
+	Created time.Time `yaml:"created,omitempty"`
+}
+
+type rawCookie struct {
+	Secret   string `yaml:"secret"`
+	SameSite string `yaml:"same_site"`
+	Secure   bool   `yaml:"secure"`
+}
+
+// KeysDoc is the file `cozeauth keys` manages: client names, policies
+// and key hashes, never keys.
+type KeysDoc struct {
+	Clients []ClientEntry `yaml:"clients"`
+}
+
+func (c *Config) resolveAccess(fc *fileConfig, dir string, e *errs) {
+	a := &c.Access
+	a.TrustProxy = fc.TrustProxy
+	seen := map[string]bool{}
+	for i, rp := range fc.Policies {
+		p := rp.resolve(fmt.Sprintf("policies[%d].", i), c, e)
+		if seen[p.Name] {
+			e.add(fmt.Sprintf("policies[%d].name", i), "give each policy its own name", "duplicate policy %q", p.Name)
+		}
+		seen[p.Name] = true
+		a.Policies = append(a.Policies, p)
+	}
+	for i, rc := range fc.Clients {
+		a.Clients = append(a.Clients, rc.resolve(fmt.Sprintf("clients[%d].", i), a, e))
+	}
+	if fc.KeysFile != "" {
+		a.KeysFile = fc.KeysFile
+		if !filepath.IsAbs(a.KeysFile) {
+			a.KeysFile = filepath.Join(dir, a.KeysFile)
+		}
+		clients, err := ReadKeysFile(a.KeysFile)
+		if err != nil {
+			e.add("keys_file", "run `cozeauth keys create` to make it, or fix the file", "%v", err)
+		}
+		for i, rc := range clients {
+			sub := &errs{source: a.KeysFile}
+			a.Clients = append(a.Clients, rc.resolve(fmt.Sprintf("clients[%d].", i), a, sub))
+			e.list = append(e.list, sub.list...)
+		}
+	}
+	names := map[string]bool{}
+	for _, cl := range a.Clients {
+		if names[cl.Name] {
+			e.add("clients", "give each client its own name", "duplicate client %q", cl.Name)
+		}
+		names[cl.Name] = true
+	}
+	a.Cookie.SameSite = strings.ToLower(orDefault(fc.Cookie.SameSite, "lax"))
+	a.Cookie.Secure = fc.Cookie.Secure
+	switch a.Cookie.SameSite {
+	case "lax", "strict":
+	case "none":
+		if !a.Cookie.Secure {
+			e.add("cookie.secure", "browsers drop SameSite=None cookies without Secure: set secure: true and serve over HTTPS", "same_site none needs secure")
+		}
+	default:
+		e.add("cookie.same_site", "use lax, strict or none", "%q is not valid", fc.Cookie.SameSite)
+	}
+	if fc.Cookie.Secret != "" {
+		s, err := decodeSecret(fc.Cookie.Secret)
+		if err != nil {
+			e.add("cookie.secret", "use at least 32 random bytes, hex or base64 (e.g. `openssl rand -hex 32`)", "%v", err)
+		}
+		a.Cookie.Secret = s
+	}
+}
+
+func (rp *rawPolicy) resolve(prefix string, c *Config, e *errs) policy.Policy {
+	p := policy.Policy{Name: rp.Name, Apps: rp.Apps, MaxScope: rp.Scope, DefaultScope: rp.DefaultScope,
+		MaxDuration: rp.MaxDuration, DefaultDuration: rp.DefaultDuration,
+		Session: policy.SessionMode(orDefault(rp.Session, string(policy.SessionTrust))), SessionValue: rp.SessionValue, Public: rp.Public}
+	if !appNameRE.MatchString(p.Name) {
+		e.add(prefix+"name", "use letters, digits, '.', '_' or '-', at most 64", "policy name %q is not valid", p.Name)
+	}
+	for _, app := range p.Apps {
+		if _, ok := c.App(app); !ok {
+			e.add(prefix+"apps", "name apps defined under apps:", "no app named %q", app)
+		}
+	}
+	if p.MaxDuration != 0 && coze.ValidDuration(p.MaxDuration) != nil {
+		e.add(prefix+"max_duration", "use 1..86399 seconds", "%d is out of range", p.MaxDuration)
+	}
+	if p.DefaultDuration != 0 && (coze.ValidDuration(p.DefaultDuration) != nil || (p.MaxDuration > 0 && p.DefaultDuration > p.MaxDuration)) {
+		e.add(prefix+"default_duration", "use 1..max_duration seconds", "%d is out of range", p.DefaultDuration)
+	}
+	if p.DefaultScope != nil && p.MaxScope != nil {
+		if why := policy.Subset(p.DefaultScope, p.MaxScope); why != "" {
+			e.add(prefix+"default_scope", "make the default scope a part of scope", "exceeds the policy's scope: %s", why)
+		}
+	}
+	switch p.Session {
+	case policy.SessionTrust, policy.SessionPrefix:
+	case policy.SessionFixed:
+		if err := ValidSessionName(p.SessionValue); err != nil || p.SessionValue == "" {
+			e.add(prefix+"session_value", "give the session name every caller of this policy shares", "missing or invalid")
+		}
+	case policy.SessionCookie:
+		if !p.Public {
+			e.add(prefix+"session", "cookie sessions are for public policies: set public: true", "cookie session without public")
+		}
+	default:
+		e.add(prefix+"session", "use trust, prefix, fixed or cookie", "%q is not a session mode", rp.Session)
+	}
+	for _, o := range rp.Origins {
+		norm, err := normOrigin(o)
+		if err != nil {
+			e.add(prefix+"origins", "write origins as scheme://host[:port], e.g. https://www.example.com", "%v", err)
+		}
+		p.Origins = append(p.Origins, norm)
+	}
+	if p.Public {
+		if len(p.Origins) == 0 {
+			e.add(prefix+"origins", "a public policy serves browsers on listed origins only: list them", "public policy without origins")
+		}
+		if p.Session != policy.SessionCookie && p.Session != policy.SessionFixed {
+			e.add(prefix+"session", "a public caller must not pick its session: use session: cookie", "public policy with session %q", p.Session)
+		}
+		if p.MaxScope == nil {
+			e.add(prefix+"scope", "a public policy must narrow the token, e.g. Connector.botChat on listed bot ids", "public policy without scope")
+		}
+		if rp.RatePerIP == "" {
+			e.add(prefix+"rate_per_ip", "a public policy needs a per-IP limit, e.g. 1/s burst 10", "missing")
+		}
+	}
+	var err error
+	if p.PerKey, err = ParseRate(rp.RatePerKey); err != nil {
+		e.add(prefix+"rate_per_key", `write "N/s", "N/m" or "N/h", optionally "burst M"`, "%v", err)
+	}
+	if p.PerIP, err = ParseRate(rp.RatePerIP); err != nil {
+		e.add(prefix+"rate_per_ip", `write "N/s", "N/m" or "N/h", optionally "burst M"`, "%v", err)
+	}
+	return p
+}
+
+func (rc *ClientEntry) resolve(prefix string, a *Access, e *errs) policy.Client {
+	cl := policy.Client{Name: rc.Name, Policy: rc.Policy, Hash: rc.KeyHash, Created: rc.Created}
+	if !appNameRE.MatchString(cl.Name) {
+		e.add(prefix+"name", "use letters, digits, '.', '_' or '-', at most 64", "client name %q is not valid", cl.Name)
+	}
+	if p, ok := a.Policy(cl.Policy); !ok {
+		e.add(prefix+"policy", "name a policy defined under policies:", "no policy named %q", cl.Policy)
+	} else if p.Public {
+		e.add(prefix+"policy", "public policies take no keys; give the client a non-public policy", "policy %q is public", cl.Policy)
+	}
+	if err := policy.ValidHash(cl.Hash); err != nil {
+		e.add(prefix+"key_hash", "paste the hash `cozeauth keys create` printed, never the key", "%v", err)
+	}
+	return cl
+}
+
+// ReadKeysFile reads a keys file; a missing file holds no clients.
+func ReadKeysFile(path string) ([]ClientEntry, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var kf KeysDoc
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&kf); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: %s", path, redactErr(err))
+	}
+	return kf.Clients, nil
+}
+
+// WriteKeysFile replaces the keys file atomically, readable by its owner
+// only.
+func WriteKeysFile(path string, clients []ClientEntry) error {
+	data, err := yaml.Marshal(KeysDoc{Clients: clients})
+	if err != nil {
+		return err
+	}
+	data = append([]byte("# cozeauth client keys: hashes only, managed by `cozeauth keys`.\n"), data...)
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".keys-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func normOrigin(o string) (string, error) {
+	u, err := url.Parse(strings.TrimRight(o, "/"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || o == "*" {
+		return "", fmt.Errorf("%q is not an origin", o)
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host), nil
+}
+
+func decodeSecret(s string) ([]byte, error) {
+	if b, err := hex.DecodeString(s); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil && len(b) >= 32 {
+			return b, nil
+		}
+	}
+	return nil, errors.New("not 32 or more bytes of hex or base64")
+}
