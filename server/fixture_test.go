@@ -40,8 +40,10 @@ type fixture struct {
 	coze *httptest.Server
 	srv  *httptest.Server
 	b    *broker.Broker
-	logs *bytes.Buffer
-	cfg  *config.Config
+	logs   *bytes.Buffer
+	cfg    *config.Config
+	logger *slog.Logger
+	server *Server
 }
 
 type syncBuffer struct {
@@ -83,7 +85,7 @@ func newFixture(t testing.TB) *fixture {
 	s := mustNew(t, cfg, b, Options{Log: logger, Audit: logger})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	return &fixture{emu: emu, coze: cz, srv: srv, b: b, logs: &logs.Buffer, cfg: cfg}
+	return &fixture{emu: emu, coze: cz, srv: srv, b: b, logs: &logs.Buffer, cfg: cfg, logger: logger, server: s}
 }
 
 type tokenAnswer struct {

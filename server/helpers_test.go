@@ -6,11 +6,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
+	"github.com/cozeauth/cozeauth/policy"
 )
 
 func jsonDecode(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }
@@ -44,4 +46,16 @@ func mustNew(t testing.TB, cfg *config.Config, b *broker.Broker, o Options) *Ser
 		t.Fatal(err)
 	}
 	return s
+}
+
+type policyClient = policy.Client
+
+func recorderWith(h http.Handler, method, path, body string, hdr map[string]string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
 }
