@@ -128,7 +128,9 @@ echo "== build (in $tmp)"
 	go build -o "$tmp/load" ./bench/load
 ) || die "build failed"
 
-echo "== machine: $(nproc) CPUs, $(go version | cut -d' ' -f3-), $(uname -sr)"
+rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git -C "$root" status --porcelain 2>/dev/null) ]]; then rev="$rev+dirty"; fi
+echo "== machine: $(nproc) CPUs, $(go version | cut -d' ' -f3-), $(uname -sr); cozeauth at $rev"
 echo "   conns=$CONNS duration=$DURATION warmup=$WARMUP rounds=$ROUNDS burst=$BURST sessions=$SESSIONS (c=$SESSIONS_CONNS)"
 
 # Both servers listen on port 0 (a free port, no race) and log their address.

@@ -14,16 +14,16 @@ import (
 
 // fileConfig is the YAML config file.
 type fileConfig struct {
-	Listen         string   `yaml:"listen"`
-	DefaultSession string   `yaml:"default_session"`
-	DefaultApp     string   `yaml:"default_app"`
-	Cache          rawCache    `yaml:"cache"`
-	Apps           []rawApp    `yaml:"apps"`
-	Policies       []rawPolicy `yaml:"policies"`
+	Listen         string        `yaml:"listen"`
+	DefaultSession string        `yaml:"default_session"`
+	DefaultApp     string        `yaml:"default_app"`
+	Cache          rawCache      `yaml:"cache"`
+	Apps           []rawApp      `yaml:"apps"`
+	Policies       []rawPolicy   `yaml:"policies"`
 	Clients        []ClientEntry `yaml:"clients"`
-	KeysFile       string      `yaml:"keys_file"`
-	Cookie         rawCookie   `yaml:"cookie"`
-	TrustProxy     bool        `yaml:"trust_proxy"`
+	KeysFile       string        `yaml:"keys_file"`
+	Cookie         rawCookie     `yaml:"cookie"`
+	TrustProxy     bool          `yaml:"trust_proxy"`
 }
 
 type rawCache struct {

@@ -36,10 +36,10 @@ const (
 // fixture is a cozeauth server in front of an emulated Coze with two apps:
 // "good" (registered) and "bad" (a key id Coze does not know).
 type fixture struct {
-	emu  *emulator.Server
-	coze *httptest.Server
-	srv  *httptest.Server
-	b    *broker.Broker
+	emu    *emulator.Server
+	coze   *httptest.Server
+	srv    *httptest.Server
+	b      *broker.Broker
 	logs   *bytes.Buffer
 	cfg    *config.Config
 	logger *slog.Logger
@@ -72,7 +72,7 @@ func newFixture(t testing.TB) *fixture {
 	cfg := &config.Config{Source: "test", DefaultSession: config.DefaultSession, DefaultApp: "good",
 		Cache: config.Cache{MaxEntries: 1000, Skew: 30 * time.Second},
 		Apps:  []config.App{app("good", goodKID), app("bad", "kid-unknown")}}
-	client := &coze.Client{Timeout: time.Second, Retry: coze.Backoff{Attempts: 2, Base: time.Millisecond, Max: 5 * time.Millisecond}}
+	client := testClient()
 	sources := map[string]broker.Source{}
 	for i := range cfg.Apps {
 		a := &cfg.Apps[i]
@@ -146,4 +146,9 @@ func (f *fixture) callCoze(t *testing.T, tok string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// testClient retries quickly and gives up after a second.
+func testClient() *coze.Client {
+	return &coze.Client{Timeout: time.Second, Retry: coze.Backoff{Attempts: 2, Base: time.Millisecond, Max: 5 * time.Millisecond}}
 }

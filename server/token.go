@@ -56,7 +56,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 var (
 	varyOrigin = []string{"Origin"}
 	jsonCT     = []string{"application/json"}
-	noStore = []string{"no-store"}
+	noStore    = []string{"no-store"}
 )
 
 // appendJSONString appends s as a JSON string.

@@ -184,11 +184,15 @@ func demoConfig(base string) *config.Config {
 func newBroker(cfg *config.Config) *broker.Broker {
 	client := &coze.Client{UserAgent: "cozeauth/profserve"}
 	sources := make(map[string]broker.Source, len(cfg.Apps))
+	rates := map[string]broker.Rate{}
 	for i := range cfg.Apps {
 		a := &cfg.Apps[i]
 		sources[a.Name] = &broker.JWTSource{Client: client, Signer: a.Signer(), TokenURL: a.TokenURL()}
+		if !a.MintRate.Unlimited() {
+			rates[a.Name] = broker.Rate{PerSecond: a.MintRate.PerSecond, Burst: a.MintRate.Burst}
+		}
 	}
-	return broker.New(sources, broker.Options{MaxEntries: cfg.Cache.MaxEntries, Skew: cfg.Cache.Skew})
+	return broker.New(sources, broker.Options{MaxEntries: cfg.Cache.MaxEntries, Skew: cfg.Cache.Skew, MintRate: rates})
 }
 
 // fill mints n distinct sessions with c goroutines.

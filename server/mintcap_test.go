@@ -1,0 +1,47 @@
+package server
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cozeauth/cozeauth/broker"
+)
+
+// TestMintCapUnderDistinctSessionFlood: 1000 distinct sessions at once
+// cost Coze at most the app's mint budget; the rest are told to retry.
+func TestMintCapUnderDistinctSessionFlood(t *testing.T) {
+	f, k := guarded(t)
+	app, _ := f.cfg.App("good")
+	b := broker.New(map[string]broker.Source{"good": &broker.JWTSource{Client: testClient(), Signer: app.Signer(), TokenURL: app.TokenURL()}},
+		broker.Options{MintRate: map[string]broker.Rate{"good": {PerSecond: 20, Burst: 20}}, MintWait: 100 * time.Millisecond})
+	t.Cleanup(b.Close)
+	srv := httptest.NewServer(mustNew(t, f.cfg, b, Options{}))
+	t.Cleanup(srv.Close)
+	f.srv = srv
+	start := time.Now()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[int]int{}
+	for i := range 1000 {
+		wg.Go(func() {
+			status, hdr, _ := f.do(t, "POST", "/token", "", with(bearer(k.alpha), "X-User-ID", fmt.Sprint("flood-", i)))
+			if status == 503 && hdr.Get("Retry-After") == "" {
+				t.Error("503 without Retry-After")
+			}
+			mu.Lock()
+			counts[status]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	budget := 20 + int(20*time.Since(start).Seconds()) + 1
+	if m := f.emu.Mints(); m > budget {
+		t.Fatalf("%d mints in %v, budget %d", m, time.Since(start), budget)
+	}
+	if counts[200] != f.emu.Mints() || counts[200]+counts[503] != 1000 {
+		t.Fatalf("statuses %v, mints %d", counts, f.emu.Mints())
+	}
+}
