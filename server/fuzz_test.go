@@ -48,4 +48,3 @@ func FuzzParseTokenRequest(f *testing.F) {
 		}
 	})
 }
-
