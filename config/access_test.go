@@ -124,3 +124,22 @@ func TestParseRate(t *testing.T) {
 		}
 	}
 }
+
+func TestWarnsAboutReadableSecrets(t *testing.T) {
+	path := writeConfig(t, `apps:
+  - {name: bot, region: cn, client_id: "1170000000000", key_id: kid, private_key_file: private_key.pem}
+`)
+	keyFile := filepath.Join(filepath.Dir(path), "private_key.pem")
+	os.Chmod(keyFile, 0o644)
+	cfg, err := config.LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0], "private_key.pem") || !strings.Contains(cfg.Warnings[0], "chmod 600") {
+		t.Fatalf("warnings = %q", cfg.Warnings)
+	}
+	os.Chmod(keyFile, 0o600)
+	if cfg, _ := config.LoadFile(path); len(cfg.Warnings) != 0 {
+		t.Fatalf("warnings for private files: %q", cfg.Warnings)
+	}
+}

@@ -56,14 +56,14 @@ func openAudit(stderr io.Writer, dest string, asJSON bool) (*slog.Logger, func()
 // watchAccess reloads clients and policies on SIGHUP and when the config
 // or keys file changes; a bad reload keeps the old rules and logs why. It
 // also records when each client key was last used, for `keys list`.
-func watchAccess(ctx context.Context, path string, cfg *config.Config, srv *server.Server, log *slog.Logger) {
+func watchAccess(ctx context.Context, cfg *config.Config, srv *server.Server, log *slog.Logger, every time.Duration) {
 	if cfg.Source == "demo" || cfg.Source == "environment" {
 		return
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	tick := time.NewTicker(2 * time.Second)
+	tick := time.NewTicker(max(every, 50*time.Millisecond))
 	defer tick.Stop()
 	files := []string{cfg.Source, cfg.Access.KeysFile}
 	seen := stamps(files)

@@ -25,6 +25,7 @@ type serveFlags struct {
 	grace    time.Duration
 	open     bool
 	audit    string
+	watch    time.Duration
 }
 
 func newServe() *cobra.Command {
@@ -53,6 +54,7 @@ none: a built-in Coze emulator stands in for Coze.`,
 	fl.BoolVar(&f.logJSON, "log-json", false, "log JSON lines instead of text")
 	fl.DurationVar(&f.grace, "shutdown-grace", 10*time.Second, "time given to requests in progress on shutdown")
 	fl.BoolVar(&f.open, "insecure-open-access", false, "with no clients or policies configured, hand tokens to ANYONE who can reach a non-loopback address")
+	fl.DurationVar(&f.watch, "watch-interval", 2*time.Second, "how often to check the config and keys files for changes")
 	fl.StringVar(&f.audit, "audit-log", "-", `where the audit log goes: "-" for stderr, a file path, or "off"`)
 	return cmd
 }
@@ -100,7 +102,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	if cfg.Access.Open() {
 		log.Warn("open mode: no clients or policies are configured, anyone who can connect gets a token", "listen", cfg.Listen)
 	}
-	go watchAccess(ctx, f.config, cfg, srv, log)
+	go watchAccess(ctx, cfg, srv, log, f.watch)
 	for _, a := range cfg.Apps {
 		log.Info("app", "name", a.Name, "region", a.Region, "api_base", a.APIBase, "client_id", a.ClientID, "key_bits", a.Key.N.BitLen())
 	}
