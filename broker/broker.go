@@ -139,11 +139,15 @@ func (b *Broker) Token(ctx context.Context, r Request) (*coze.Token, Outcome, er
 	}
 }
 
-// Invalidate drops r's cached token, e.g. after Coze refused it; the next
-// call mints anew.
-func (b *Broker) Invalidate(ctx context.Context, r Request) error {
+// Invalidate drops r's cached token after Coze refused it, so the next
+// call mints anew. With stale set, it drops the entry only while it still
+// holds that access token: a token another caller already replaced stays.
+func (b *Broker) Invalidate(ctx context.Context, r Request, stale string) error {
 	key := r.Key()
 	if e := b.cache.get(key); e != nil {
+		if st := e.st.Load(); stale != "" && (st.tok == nil || st.tok.AccessToken != stale) {
+			return nil
+		}
 		b.cache.remove(key, e)
 	}
 	if b.opts.Shared != nil {

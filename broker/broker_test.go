@@ -316,7 +316,13 @@ func TestInvalidate(t *testing.T) {
 	b := newTestBroker(src, Options{})
 	r := Request{App: "app", Session: "i"}
 	first, _ := mustToken(t, b, r)
-	if err := b.Invalidate(t.Context(), r); err != nil {
+	if err := b.Invalidate(t.Context(), r, "czs_some_other_token"); err != nil {
+		t.Fatal(err)
+	}
+	if tok, out := mustToken(t, b, r); out != Hit || tok != first {
+		t.Fatal("Invalidate dropped a token other than the stale one")
+	}
+	if err := b.Invalidate(t.Context(), r, first.AccessToken); err != nil {
 		t.Fatal(err)
 	}
 	if tok, out := mustToken(t, b, r); out != Minted || tok == first {

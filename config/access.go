@@ -65,6 +65,7 @@ type rawPolicy struct {
 	Public          bool        `yaml:"public"`
 	RatePerKey      string      `yaml:"rate_per_key"`
 	RatePerIP       string      `yaml:"rate_per_ip"`
+	Paths           []string    `yaml:"paths"`
 }
 
 // ClientEntry is a client as written in the config or keys file: its
@@ -202,6 +203,15 @@ func (rp *rawPolicy) resolve(prefix string, c *Config, e *errs) policy.Policy {
 			e.add(prefix+"rate_per_ip", "a public policy needs a per-IP limit, e.g. 1/s burst 10", "missing")
 		}
 	}
+	if rp.Paths != nil {
+		p.Paths = []string{}
+	}
+	for _, path := range rp.Paths {
+		if !ValidGatewayPath(path) {
+			e.add(prefix+"paths", "list Coze API paths such as /v3/chat or /v1/files/upload (prefixes match whole segments)", "%q is not a Coze API path", path)
+		}
+		p.Paths = append(p.Paths, path)
+	}
 	var err error
 	if p.PerKey, err = ParseRate(rp.RatePerKey); err != nil {
 		e.add(prefix+"rate_per_key", `write "N/s", "N/m" or "N/h", optionally "burst M"`, "%v", err)
@@ -271,6 +281,18 @@ func WriteKeysFile(path string, clients []ClientEntry) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// GatewayRoots are the Coze API path roots the gateway forwards.
+var GatewayRoots = []string{"/v1/", "/v3/", "/open_api/"}
+
+// ValidGatewayPath reports whether p is a clean path under a gateway root.
+func ValidGatewayPath(p string) bool {
+	ok := false
+	for _, r := range GatewayRoots {
+		ok = ok || strings.HasPrefix(p, r)
+	}
+	return ok && !strings.Contains(p, "..") && !strings.Contains(p, "//") && !strings.ContainsAny(p, "%?#\\ ")
 }
 
 func normOrigin(o string) (string, error) {

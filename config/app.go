@@ -23,6 +23,7 @@ type rawApp struct {
 	OAuthConfigFile string      `yaml:"oauth_config_file"`
 	APIBase         string      `yaml:"api_base"`
 	WWWBase         string      `yaml:"www_base"`
+	WSBase          string      `yaml:"ws_base"`
 	Audience        string      `yaml:"audience"`
 	TokenURL        string      `yaml:"token_url"`
 	AccountID       string      `yaml:"account_id"`
@@ -193,6 +194,13 @@ func (r *rawApp) resolveEndpoints(a *App, e *errs) {
 	a.WWWBase = strings.TrimRight(r.WWWBase, "/")
 	if a.WWWBase == "" && a.Region != "" {
 		a.WWWBase = a.Region.WWWBase()
+	}
+	a.WSBase = strings.TrimRight(r.WSBase, "/")
+	if a.WSBase == "" {
+		a.WSBase = coze.WSBaseFor(a.APIBase)
+	}
+	if !strings.HasPrefix(a.WSBase, "ws://") && !strings.HasPrefix(a.WSBase, "wss://") {
+		e.add(r.field("ws_base"), "use wss://ws.coze.cn or wss://ws.coze.com", "%q is not a ws:// or wss:// URL", a.WSBase)
 	}
 	if a.AccountID != "" && a.EnterpriseID != "" {
 		e.add(r.field("account_id"), "an app exchanges at one token endpoint: keep one of them", "account_id and enterprise_id are both set")

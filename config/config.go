@@ -24,6 +24,7 @@ type Config struct {
 	Listen         string // serve's address
 	DefaultSession string // session_name when the caller names none
 	DefaultApp     string // app used when a request names none
+	GatewayPrefix  string // optional path prefix of the API gateway, e.g. "/coze"
 	Cache          Cache
 	Apps           []App
 	Access         Access   // policies and clients; empty: open (loopback) mode
@@ -47,6 +48,7 @@ type App struct {
 	KeySource    string // "file PATH" or the env var / field it came from
 	APIBase      string
 	WWWBase      string
+	WSBase       string // realtime (WebSocket) base, e.g. wss://ws.coze.cn
 	Audience     string
 	AccountID    string
 	EnterpriseID string

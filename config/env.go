@@ -16,6 +16,7 @@ var envNames = map[string][]string{
 	"token_url":        {"TOKEN_ENDPOINT"},
 	"api_base":         {"COZE_API_BASE"},
 	"www_base":         {"COZE_WWW_BASE"},
+	"ws_base":          {"COZE_WS_BASE"},
 	"region":           {"COZE_REGION"},
 	"duration_seconds": {"TOKEN_DURATION"},
 	"oauth_config":     {"COZE_OAUTH_CONFIG"},
@@ -58,6 +59,7 @@ func LoadEnv(getenv func(string) string) (*Config, error) {
 	bind("token_url", &r.TokenURL)
 	bind("api_base", &r.APIBase)
 	bind("www_base", &r.WWWBase)
+	bind("ws_base", &r.WSBase)
 	bind("region", &r.Region)
 	bind("oauth_config", &r.OAuthConfigFile)
 	r.names["oauth_config_file"] = r.names["oauth_config"]
@@ -74,7 +76,8 @@ func LoadEnv(getenv func(string) string) (*Config, error) {
 			r.DurationSeconds = n
 		}
 	}
-	c := &Config{Source: "environment", Listen: getenv("COZEAUTH_LISTEN"), DefaultSession: getenv("COZEAUTH_DEFAULT_SESSION")}
+	c := &Config{Source: "environment", Listen: getenv("COZEAUTH_LISTEN"), DefaultSession: getenv("COZEAUTH_DEFAULT_SESSION"),
+		GatewayPrefix: getenv("COZEAUTH_GATEWAY_PREFIX")}
 	c.Apps = []App{r.resolve(e)}
 	c.finish(e)
 	return c, e.err()

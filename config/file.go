@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -24,6 +25,7 @@ type fileConfig struct {
 	KeysFile       string        `yaml:"keys_file"`
 	Cookie         rawCookie     `yaml:"cookie"`
 	TrustProxy     bool          `yaml:"trust_proxy"`
+	GatewayPrefix  string        `yaml:"gateway_prefix"`
 }
 
 type rawCache struct {
@@ -45,7 +47,7 @@ func LoadFile(path string) (*Config, error) {
 			Fix: "check the YAML syntax and field names against the README's configuration reference"}}}
 	}
 	e := &errs{source: path}
-	c := &Config{Source: path, Listen: fc.Listen, DefaultSession: fc.DefaultSession, DefaultApp: fc.DefaultApp}
+	c := &Config{Source: path, Listen: fc.Listen, DefaultSession: fc.DefaultSession, DefaultApp: fc.DefaultApp, GatewayPrefix: fc.GatewayPrefix}
 	c.Cache.MaxEntries = fc.Cache.MaxEntries
 	if fc.Cache.Skew != "" {
 		d, err := time.ParseDuration(fc.Cache.Skew)
@@ -86,6 +88,12 @@ func (c *Config) finish(e *errs) {
 	}
 	if err := ValidSessionName(c.DefaultSession); err != nil {
 		e.add("default_session", "use printable text up to 256 bytes", "%v", err)
+	}
+	if c.GatewayPrefix != "" {
+		c.GatewayPrefix = "/" + strings.Trim(c.GatewayPrefix, "/")
+		if strings.ContainsAny(c.GatewayPrefix, "%?#. ") || c.GatewayPrefix == "/token" || c.GatewayPrefix == "/callback" {
+			e.add("gateway_prefix", "use a plain path such as /coze", "%q is not a usable prefix", c.GatewayPrefix)
+		}
 	}
 	if c.Cache.MaxEntries == 0 {
 		c.Cache.MaxEntries = DefaultMaxEntries

@@ -41,6 +41,25 @@ func (r Region) WWWBase() string { return "https://www.coze." + string(r) }
 // Audience is the JWT aud Coze expects in this region.
 func (r Region) Audience() string { return "api.coze." + string(r) }
 
+// WSBase is the region's realtime (WebSocket) base URL.
+func (r Region) WSBase() string { return "wss://ws.coze." + string(r) }
+
+// WSBaseFor derives the WebSocket base from an API base: the region's
+// realtime host, or for any other host (an emulator, a private
+// deployment) the same host with a ws/wss scheme.
+func WSBaseFor(apiBase string) string {
+	if r := RegionOf(apiBase); r != "" {
+		return r.WSBase()
+	}
+	if rest, ok := strings.CutPrefix(apiBase, "https://"); ok {
+		return "wss://" + rest
+	}
+	if rest, ok := strings.CutPrefix(apiBase, "http://"); ok {
+		return "ws://" + rest
+	}
+	return apiBase
+}
+
 // Other returns the other public region.
 func (r Region) Other() Region {
 	if r == RegionCOM {

@@ -42,6 +42,7 @@ type Policy struct {
 	Public          bool     // allows unauthenticated callers from Origins
 	PerKey          Rate     // per client key (or per cookie session when public)
 	PerIP           Rate     // per caller IP
+	Paths           []string // API paths it may call through the gateway (prefixes); nil: DefaultPaths
 }
 
 // Rate is a token bucket: PerSecond sustained, Burst at once. Zero is no

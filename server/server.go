@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -32,12 +35,19 @@ type Server struct {
 	auditLog *slog.Logger
 	mux      *http.ServeMux
 	access   atomic.Pointer[access]
+
+	gateway   *httputil.ReverseProxy
+	targets   map[string]*url.URL // app -> API base
+	wsTargets map[string]*url.URL // app -> WebSocket base
 }
 
 // Options are a Server's optional parts.
 type Options struct {
 	Log   *slog.Logger // operational log; discarded when nil
 	Audit *slog.Logger // one line per token handed out; none when nil
+	// GatewayTimeout bounds the wait for the Coze API's response headers
+	// (not the streaming of a body); 5 minutes when zero.
+	GatewayTimeout time.Duration
 }
 
 // New returns a Server for cfg's apps and access rules, handing out
@@ -50,6 +60,15 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 	s := &Server{cfg: cfg, broker: b, log: log, auditLog: o.Audit, mux: http.NewServeMux()}
 	if err := s.Reload(cfg.Access); err != nil {
 		return nil, err
+	}
+	var err error
+	if s.targets, s.wsTargets, err = gatewayTargets(cfg); err != nil {
+		return nil, err
+	}
+	s.gateway = s.newGateway(o.GatewayTimeout)
+	for _, root := range config.GatewayRoots {
+		s.mux.HandleFunc(cfg.GatewayPrefix+root, s.handleGateway)
+		s.mux.HandleFunc("OPTIONS "+cfg.GatewayPrefix+root, s.preflight)
 	}
 	s.mux.HandleFunc("OPTIONS /{$}", s.preflight)
 	s.mux.HandleFunc("OPTIONS /token", s.preflight)
@@ -75,7 +94,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusInternalServerError, "internal", "internal error", nil)
 		}
 	}()
+	if badPath(r) {
+		writeError(w, http.StatusBadRequest, "bad_path", "the path has '..', '//', '.' segments or encoded separators; send a clean path", nil)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// badPath spots path tricks before the router cleans (and redirects) them.
+func badPath(r *http.Request) bool {
+	p := r.URL.EscapedPath()
+	if strings.Contains(p, "//") || strings.Contains(p, "/./") || strings.Contains(p, "/../") ||
+		strings.HasSuffix(p, "/..") || strings.HasSuffix(p, "/.") {
+		return true
+	}
+	lp := strings.ToLower(p)
+	return strings.Contains(lp, "%2e") || strings.Contains(lp, "%2f") || strings.Contains(lp, "%5c") || strings.Contains(p, "\\")
 }
 
 // Serve answers on ln until ctx is done, then shuts down gracefully,

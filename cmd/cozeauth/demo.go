@@ -59,7 +59,7 @@ func startDemo(ctx context.Context, log *slog.Logger) (*demo, error) {
 		Apps: []config.App{{
 			Name: "demo", Kind: "jwt", Region: coze.RegionCN,
 			ClientID: demoClientID, KeyID: demoKeyID, Key: key, KeySource: "generated for the demo",
-			APIBase: base, WWWBase: coze.RegionCN.WWWBase(), Audience: coze.RegionCN.Audience(),
+			APIBase: base, WWWBase: coze.RegionCN.WWWBase(), WSBase: coze.WSBaseFor(base), Audience: coze.RegionCN.Audience(),
 			Duration: coze.DefaultDuration, AssertionTTL: coze.DefaultAssertionTTL,
 		}},
 	}
