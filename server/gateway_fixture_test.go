@@ -76,4 +76,3 @@ func okJSON(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Tt-Logid", "logid-123")
 	w.Write([]byte(`{"code":0,"msg":"","data":{}}`))
 }
-
