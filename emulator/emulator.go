@@ -100,9 +100,11 @@ func (s *Server) Region() string { return s.region }
 func (s *Server) Audience() string { return s.audience }
 
 // ServeHTTP routes a request to the emulated endpoint. Every answer carries a
-// fresh X-Tt-Logid header.
+// fresh X-Tt-Logid header and a Date header from the emulator's clock
+// (Options.Now), so clients can measure clock skew against it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Tt-Logid", s.newLogID())
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	path := r.URL.Path
 	switch {
 	case isTokenPath(path):

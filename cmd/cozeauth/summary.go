@@ -1,0 +1,140 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/cozeauth/cozeauth/config"
+	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/human"
+	"github.com/cozeauth/cozeauth/policy"
+)
+
+// summarize prints what was understood of cfg, never a secret: no key,
+// no cookie secret, no client key hash.
+func summarize(w io.Writer, cfg *config.Config) {
+	row := func(indent, k, v string) { fmt.Fprintf(w, "%s%-13s  %s\n", indent, k, v) }
+	row("", "configuration", cfg.Source)
+	row("", "listen", cfg.Listen)
+	row("", "default app", cfg.DefaultApp)
+	row("", "session", fmt.Sprintf("%q when a caller names none", cfg.DefaultSession))
+	row("", "cache", fmt.Sprintf("%d tokens at most, none served within %s of expiry", cfg.Cache.MaxEntries, cfg.Cache.Skew))
+	if cfg.GatewayPrefix != "" {
+		row("", "gateway", "Coze API calls under "+cfg.GatewayPrefix)
+	}
+	for i := range cfg.Apps {
+		summarizeApp(w, &cfg.Apps[i], cfg.DefaultApp)
+	}
+	summarizeAccess(w, &cfg.Access)
+}
+
+func summarizeApp(w io.Writer, a *config.App, defaultApp string) {
+	row := func(k, v string) { fmt.Fprintf(w, "  %-11s  %s\n", k, v) }
+	def := ""
+	if a.Name == defaultApp {
+		def = " (default)"
+	}
+	fmt.Fprintf(w, "\napp %s%s\n", a.Name, def)
+	kind := a.Kind
+	if kind == "jwt" {
+		kind += " (服务类应用, service app)"
+	}
+	row("kind", kind)
+	row("region", regionName(a.Region))
+	row("API base", a.APIBase)
+	row("token URL", a.TokenURL())
+	row("aud", a.Audience)
+	row("app id", or(a.ClientID, "(missing)")+" (应用ID)")
+	row("key id", or(a.KeyID, "(missing)")+" (公钥指纹)")
+	if a.Key != nil {
+		row("key", fmt.Sprintf("RSA %d bits, %s, from %s", a.Key.N.BitLen(), coze.Fingerprint(&a.Key.PublicKey), a.KeySource))
+	} else {
+		row("key", "(not loaded: see the problems above)")
+	}
+	row("duration", fmt.Sprintf("%d s (%s) per token; each assertion lives %s", a.Duration, human.Duration(secs(a.Duration)), human.Duration(a.AssertionTTL)))
+	row("scope", scopeText(a.Scope, "(none: the app's full permissions)"))
+	if !a.MintRate.Unlimited() {
+		row("mint cap", rateText(a.MintRate))
+	}
+}
+
+func summarizeAccess(w io.Writer, ac *config.Access) {
+	fmt.Fprintln(w)
+	if ac.Open() {
+		fmt.Fprintln(w, "access         open: no policies or clients, so anyone who can connect gets a token (fine on loopback)")
+		return
+	}
+	for _, p := range ac.Policies {
+		fmt.Fprintf(w, "policy %s\n", p.Name)
+		row := func(k, v string) { fmt.Fprintf(w, "  %-11s  %s\n", k, v) }
+		row("apps", or(strings.Join(p.Apps, ", "), "(the default app)"))
+		session := string(p.Session)
+		if p.Session == policy.SessionFixed {
+			session += fmt.Sprintf(" (%q)", p.SessionValue)
+		}
+		row("session", or(session, "(default)"))
+		row("duration", fmt.Sprintf("default %s, at most %s", durOrDefault(p.DefaultDuration, "the app's"), durOrDefault(p.MaxDuration, "86399 s")))
+		row("scope", scopeText(p.MaxScope, "any"))
+		if p.Public || len(p.Origins) > 0 {
+			row("origins", fmt.Sprintf("%s (public: %v)", strings.Join(p.Origins, ", "), p.Public))
+		}
+		if !p.PerKey.Unlimited() {
+			row("per key", rateText(p.PerKey))
+		}
+		if !p.PerIP.Unlimited() {
+			row("per IP", rateText(p.PerIP))
+		}
+		if p.Paths != nil {
+			row("API paths", strings.Join(p.Paths, ", "))
+		}
+	}
+	var clients []string
+	for _, c := range ac.Clients {
+		clients = append(clients, c.Name+" → "+c.Policy)
+	}
+	fmt.Fprintf(w, "clients        %d: %s\n", len(clients), or(strings.Join(clients, ", "), "(none)"))
+	if ac.KeysFile != "" {
+		fmt.Fprintf(w, "keys file      %s\n", ac.KeysFile)
+	}
+}
+
+func scopeText(s *coze.Scope, none string) string {
+	if s == nil {
+		return none
+	}
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func rateText(r policy.Rate) string {
+	return fmt.Sprintf("%g/s, burst %d", r.PerSecond, r.Burst)
+}
+
+func durOrDefault(n int, d string) string {
+	if n == 0 {
+		return d
+	}
+	return fmt.Sprintf("%d s", n)
+}
+
+func regionName(r coze.Region) string {
+	switch r {
+	case coze.RegionCN:
+		return "cn (coze.cn, 扣子)"
+	case coze.RegionCOM:
+		return "com (coze.com)"
+	}
+	return "(custom API base)"
+}
+
+func secs(n int) time.Duration { return time.Duration(n) * time.Second }
+
+func or(s, d string) string {
+	if s != "" {
+		return s
+	}
+	return d
+}
