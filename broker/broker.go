@@ -20,6 +20,7 @@ type Options struct {
 	Skew        time.Duration // a token is never served within Skew of its expiry; 30s
 	MinAhead    time.Duration // refresh at least this long before expiry; 60s
 	MintTimeout time.Duration // one mint, retries included; 30s
+	WaitTimeout time.Duration // how long a caller waits for a mint; 20s
 	Shared      Shared        // optional store shared by replicas
 	// MintRate caps upstream mints per app per second (the Coze quota),
 	// however many distinct sessions arrive. A mint waits at most
@@ -85,6 +86,9 @@ func New(sources map[string]Source, o Options) *Broker {
 	if o.MintTimeout <= 0 {
 		o.MintTimeout = 30 * time.Second
 	}
+	if o.WaitTimeout <= 0 {
+		o.WaitTimeout = 20 * time.Second
+	}
 	if o.MintWait <= 0 {
 		o.MintWait = 2 * time.Second
 	}
@@ -106,27 +110,29 @@ func (b *Broker) Token(ctx context.Context, r Request) (*coze.Token, Outcome, er
 		return nil, Minted, fmt.Errorf("%w %q", ErrUnknownApp, r.App)
 	}
 	key := r.Key()
-	now := time.Now()
+	now := time.Now().UnixNano()
 	if e := b.cache.get(key); e != nil {
-		e.lastUse.Store(now.UnixNano())
+		e.lastUse.Store(now)
 		st := e.st.Load()
-		if st.tok != nil && now.Before(st.staleAt) {
-			if !now.Before(st.refreshAt) {
-				if st.err == nil || !now.Before(st.errUntil) {
+		if st.has() && now < st.staleAt {
+			if now >= st.refreshAt {
+				if st.fail == nil || now >= st.fail.until {
 					b.refreshAsync(e)
 				}
-			} else {
+			} else if h := e.hot.Load(); h == nil || h.armed != st {
 				b.scheduleRefresh(e, st)
 			}
 			b.hits.Add(1)
-			return st.tok, Hit, nil
+			return &st.tok, Hit, nil
 		}
-		if st.err != nil && now.Before(st.errUntil) {
+		if st.fail != nil && now < st.fail.until {
 			b.failures.Add(1)
-			return nil, Minted, st.err
+			return nil, Minted, st.fail.err
 		}
 	}
 	e := b.cache.getOrAdd(key, r, now)
+	ctx, cancel := context.WithTimeout(ctx, b.opts.WaitTimeout)
+	defer cancel()
 	ch := b.flight.DoChan(key, func() (any, error) { return b.mint(e) })
 	select {
 	case res := <-ch:
@@ -145,7 +151,7 @@ func (b *Broker) Token(ctx context.Context, r Request) (*coze.Token, Outcome, er
 func (b *Broker) Invalidate(ctx context.Context, r Request, stale string) error {
 	key := r.Key()
 	if e := b.cache.get(key); e != nil {
-		if st := e.st.Load(); stale != "" && (st.tok == nil || st.tok.AccessToken != stale) {
+		if st := e.st.Load(); stale != "" && st.tok.AccessToken != stale {
 			return nil
 		}
 		b.cache.remove(key, e)
@@ -171,14 +177,14 @@ func (b *Broker) mint(e *entry) (*coze.Token, error) {
 	now := time.Now()
 	// A caller that missed the cache just before the previous flight
 	// landed must not start a second mint.
-	if st := e.st.Load(); st.tok != nil && now.Before(st.refreshAt) {
-		return st.tok, nil
+	if st := e.st.Load(); st.has() && now.UnixNano() < st.refreshAt {
+		return &st.tok, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), b.opts.MintTimeout)
 	defer cancel()
-	if tok := b.fromShared(ctx, e.key, now); tok != nil {
-		e.st.Store(b.fresh(tok, now))
-		return tok, nil
+	if st := b.fromShared(ctx, e.key, now); st != nil {
+		e.st.Store(st)
+		return &st.tok, nil
 	}
 	if err := b.wait(ctx, e.req.App); err != nil {
 		return nil, err
@@ -186,25 +192,30 @@ func (b *Broker) mint(e *entry) (*coze.Token, error) {
 	tok, err := b.sources[e.req.App].Mint(ctx, e.req)
 	now = time.Now()
 	prev := e.st.Load()
-	st := b.apps[e.req.App]
+	status := b.apps[e.req.App]
 	if err != nil {
 		b.failures.Add(1)
-		st.fail(now, err)
-		next := &state{err: err, failures: prev.failures + 1}
-		next.errUntil = now.Add(failureBackoff(next.failures, err))
-		if prev.tok != nil && now.Before(prev.staleAt) {
-			next.tok, next.mintedAt, next.refreshAt, next.staleAt = prev.tok, prev.mintedAt, prev.refreshAt, prev.staleAt
+		status.fail(now, err)
+		f := &failure{err: err, count: 1}
+		if prev.fail != nil {
+			f.count = prev.fail.count + 1
+		}
+		f.until = now.Add(failureBackoff(f.count, err)).UnixNano()
+		next := &state{fail: f}
+		if prev.has() && now.UnixNano() < prev.staleAt {
+			next.tok, next.refreshAt, next.staleAt = prev.tok, prev.refreshAt, prev.staleAt
 		}
 		e.st.Store(next)
 		return nil, err
 	}
 	b.mints.Add(1)
-	st.ok(now)
-	e.st.Store(b.fresh(tok, now))
+	status.ok(now)
+	st := b.fresh(tok, now)
+	e.st.Store(st)
 	if b.opts.Shared != nil {
 		_ = b.opts.Shared.PutToken(ctx, e.key, tok, tok.ExpiresAt.Sub(now))
 	}
-	return tok, nil
+	return &st.tok, nil
 }
 
 // wait takes the app's next mint slot, or fails at once with
@@ -236,9 +247,9 @@ func (b *Broker) wait(ctx context.Context, app string) error {
 	}
 }
 
-// fromShared returns a token from the shared store that is not yet due
-// for refresh, or nil.
-func (b *Broker) fromShared(ctx context.Context, key string, now time.Time) *coze.Token {
+// fromShared returns the state of a token from the shared store that is
+// not yet due for refresh, or nil.
+func (b *Broker) fromShared(ctx context.Context, key string, now time.Time) *state {
 	if b.opts.Shared == nil {
 		return nil
 	}
@@ -246,8 +257,8 @@ func (b *Broker) fromShared(ctx context.Context, key string, now time.Time) *coz
 	if err != nil || tok == nil {
 		return nil
 	}
-	if st := b.fresh(tok, now); now.Before(st.refreshAt) {
-		return tok
+	if st := b.fresh(tok, now); now.UnixNano() < st.refreshAt {
+		return st
 	}
 	return nil
 }
@@ -260,7 +271,7 @@ func (b *Broker) fresh(tok *coze.Token, now time.Time) *state {
 	life := tok.ExpiresAt.Sub(now)
 	skew := min(b.opts.Skew, life/4)
 	ahead := min(max(life/10, b.opts.MinAhead), life/2)
-	return &state{tok: tok, mintedAt: now, refreshAt: tok.ExpiresAt.Add(-ahead), staleAt: tok.ExpiresAt.Add(-skew)}
+	return &state{tok: *tok, refreshAt: tok.ExpiresAt.Add(-ahead).UnixNano(), staleAt: tok.ExpiresAt.Add(-skew).UnixNano()}
 }
 
 // failureBackoff is how long a failure is answered from memory: 1s

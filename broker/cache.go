@@ -10,38 +10,53 @@ import (
 )
 
 // state is an entry's immutable snapshot; updates swap the pointer, so a
-// cache hit reads it without a lock.
+// cache hit reads it without a lock. It is kept small: a cache holds
+// hundreds of thousands of them.
 type state struct {
-	tok       *coze.Token
-	mintedAt  time.Time
-	refreshAt time.Time // serve without refreshing until then
-	staleAt   time.Time // never serve at or after this (expiry minus skew)
-	err       error     // last mint failure, if any
-	errUntil  time.Time // answer err without minting until then
-	failures  int       // consecutive failures
+	tok       coze.Token // AccessToken "" when none; callers get &tok and must not modify it
+	refreshAt int64      // unix ns: serve without refreshing until then
+	staleAt   int64      // unix ns: never serve at or after this (expiry minus skew)
+	fail      *failure   // last mint failure, if any
 }
 
+func (s *state) has() bool { return s.tok.AccessToken != "" }
+
+// failure is a mint failure, answered from memory until until.
+type failure struct {
+	err   error
+	until int64 // unix ns
+	count int   // consecutive failures
+}
+
+var emptyState = &state{}
+
 type entry struct {
-	key     string
-	req     Request
+	key     string  // the map key
+	req     Request // App and Session share key's bytes
 	st      atomic.Pointer[state]
-	lastUse atomic.Int64          // unix nanoseconds of the last access
-	armed   atomic.Pointer[state] // the state whose refresh timer is set
-	busy    atomic.Bool           // a background refresh is under way
-	mu      sync.Mutex            // guards timer
-	timer   *time.Timer           // background refresh of a hot entry
-	evicted bool
+	lastUse atomic.Int64 // unix ns of the last access
+	busy    atomic.Bool  // a background refresh is under way
+	evicted atomic.Bool
+	hot     atomic.Pointer[hotTimer] // set once the entry is reused
+}
+
+// hotTimer is the background refresh of a reused entry.
+type hotTimer struct {
+	mu    sync.Mutex
+	armed *state // the state whose refresh point the timer is set for
+	timer *time.Timer
 }
 
 // stop cancels a scheduled refresh for good; the entry left the cache.
 func (e *entry) stop() {
-	e.mu.Lock()
-	e.evicted = true
-	if e.timer != nil {
-		e.timer.Stop()
-		e.timer = nil
+	e.evicted.Store(true)
+	if h := e.hot.Load(); h != nil {
+		h.mu.Lock()
+		if h.timer != nil {
+			h.timer.Stop()
+		}
+		h.mu.Unlock()
 	}
-	e.mu.Unlock()
 }
 
 const (
@@ -93,7 +108,7 @@ func (c *cache) get(key string) *entry {
 
 // getOrAdd returns the entry for key, adding a fresh one (and evicting
 // another if the shard is full) when there is none.
-func (c *cache) getOrAdd(key string, r Request, now time.Time) *entry {
+func (c *cache) getOrAdd(key string, r Request, now int64) *entry {
 	s := c.shard(key)
 	s.mu.Lock()
 	e := s.m[key]
@@ -103,9 +118,9 @@ func (c *cache) getOrAdd(key string, r Request, now time.Time) *entry {
 			victim = s.oldest()
 			delete(s.m, victim.key)
 		}
-		e = &entry{key: key, req: r}
-		e.st.Store(&state{})
-		e.lastUse.Store(now.UnixNano())
+		e = &entry{key: key, req: r.sharing(key)}
+		e.st.Store(emptyState)
+		e.lastUse.Store(now)
 		s.m[key] = e
 	}
 	s.mu.Unlock()

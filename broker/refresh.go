@@ -20,22 +20,22 @@ func (b *Broker) refreshAsync(e *entry) {
 // it is refreshed in the background then, so its callers never wait. A
 // token nobody asked for again is left to lapse.
 func (b *Broker) scheduleRefresh(e *entry, st *state) {
-	if e.armed.Load() == st || !e.armed.CompareAndSwap(e.armed.Load(), st) {
-		return // the common case: one atomic load per hit
+	h := e.hot.Load()
+	if h == nil {
+		e.hot.CompareAndSwap(nil, &hotTimer{})
+		h = e.hot.Load()
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.evicted || b.closed.Load() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.armed == st || e.evicted.Load() || b.closed.Load() {
 		return
 	}
-	if e.timer != nil {
-		e.timer.Stop()
+	h.armed = st
+	if h.timer != nil {
+		h.timer.Stop()
 	}
-	e.timer = time.AfterFunc(time.Until(st.refreshAt), func() {
-		e.mu.Lock()
-		gone := e.evicted
-		e.mu.Unlock()
-		if !gone && e.st.Load() == st {
+	h.timer = time.AfterFunc(time.Duration(st.refreshAt-time.Now().UnixNano()), func() {
+		if !e.evicted.Load() && e.st.Load() == st {
 			b.refreshAsync(e)
 		}
 	})

@@ -29,6 +29,19 @@ func (r *Request) duration() int {
 	return r.Duration
 }
 
+// sharing returns r with App and Session pointing into key's bytes, so a
+// cached entry holds each string once.
+func (r Request) sharing(key string) Request {
+	if len(key) >= len(r.App) && key[:len(r.App)] == r.App {
+		r.App = key[:len(r.App)]
+	}
+	start := len(r.App) + 1 + len(strconv.Itoa(r.duration())) + 1
+	if end := start + len(r.Session); end <= len(key) && key[start:end] == r.Session {
+		r.Session = key[start:end]
+	}
+	return r
+}
+
 // Key is the request's cache key. It is stable across processes, so a
 // shared store can use it.
 func (r *Request) Key() string {

@@ -42,7 +42,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"unknown app", "POST", "/token", `{"app":"nope"}`, nil, 404, "unknown_app", `"nope"`},
 		{"unknown app (query)", "GET", "/callback?app=nope", "", nil, 404, "unknown_app", `"nope"`},
 		{"wrong method", "PUT", "/token", "", nil, 405, "method_not_allowed", "PUT"},
-		{"unknown path", "GET", "/v1/secret", "", nil, 404, "not_found", "/token"},
+		{"unknown path", "GET", "/v2/secret", "", nil, 404, "not_found", "/token"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
