@@ -5,7 +5,7 @@
 #   bash bench/run.sh
 #
 # Builds cozeauth, bench/hello and bench/load into a temp dir, starts
-# `cozeauth serve --demo` (with its in-process Coze emulator) and hello on
+# `cozeauth serve` against `cozeauth emulator` (its own process) and hello on
 # free loopback ports, then measures:
 #   (a) baseline: hello, one hot session, closed loop;
 #   (b) cozeauth, one hot session, same connections and duration;
@@ -21,7 +21,9 @@
 # BENCH_WARMUP (2s), BENCH_ROUNDS (3), BENCH_BURST (1000),
 # BENCH_SESSIONS (100000), BENCH_SESSIONS_CONNS (64),
 # BENCH_SESSIONS_MAX (240s: time cap of phase d), BENCH_KEEP (set: keep the
-# temp dir with logs and raw results).
+# temp dir with logs and raw results), BENCH_GOMEMLIMIT (unset; e.g. 85MiB:
+# run cozeauth, and only it, with that GOMEMLIMIT; an experiment, not the
+# default).
 #
 # Exit status: 0 when every target passes, 1 when one fails, 2 on error.
 set -euo pipefail
@@ -131,23 +133,36 @@ echo "== build (in $tmp)"
 rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ -n $(git -C "$root" status --porcelain 2>/dev/null) ]]; then rev="$rev+dirty"; fi
 echo "== machine: $(nproc) CPUs, $(go version | cut -d' ' -f3-), $(uname -sr); cozeauth at $rev"
-echo "   conns=$CONNS duration=$DURATION warmup=$WARMUP rounds=$ROUNDS burst=$BURST sessions=$SESSIONS (c=$SESSIONS_CONNS)"
+echo "   conns=$CONNS duration=$DURATION warmup=$WARMUP rounds=$ROUNDS burst=$BURST sessions=$SESSIONS (c=$SESSIONS_CONNS)${BENCH_GOMEMLIMIT:+ cozeauth GOMEMLIMIT=$BENCH_GOMEMLIMIT}"
 
 # Both servers listen on port 0 (a free port, no race) and log their address.
-"$tmp/cozeauth" serve --demo --listen 127.0.0.1:0 >"$tmp/cozeauth.out" 2>"$tmp/cozeauth.log" &
+coze_env=()
+if [[ -n ${BENCH_GOMEMLIMIT:-} ]]; then
+	coze_env=("GOMEMLIMIT=$BENCH_GOMEMLIMIT")
+fi
+# The Coze emulator runs as its own process, so the RSS measured below is
+# cozeauth's alone.
+"$tmp/cozeauth" keygen --out "$tmp/keys" >/dev/null 2>&1 || die "keygen failed"
+"$tmp/cozeauth" emulator --listen 127.0.0.1:0 --pub "$tmp/keys/public_key.pem" \
+	--client-id 1170000000000 --kid bench-kid >"$tmp/emulator.out" 2>"$tmp/emulator.log" &
+pids+=("$!")
+emu_base=$(wait_for "$tmp/emulator.out" 'listening on http://127\.0\.0\.1:[0-9]+' | sed 's/.*on //')
+stats_url="$emu_base/_emulator/stats"
+env "${coze_env[@]}" COZEAUTH_CONFIG= CLIENT_ID=1170000000000 KID=bench-kid \
+	PRIVATE_KEY_FILE="$tmp/keys/private_key.pem" COZE_API_BASE="$emu_base" AUDIENCE=api.coze.cn \
+	"$tmp/cozeauth" serve --listen 127.0.0.1:0 --audit-log off >"$tmp/cozeauth.out" 2>"$tmp/cozeauth.log" &
 coze_pid=$!
 pids+=("$coze_pid")
 "$tmp/hello" -listen 127.0.0.1:0 2>"$tmp/hello.log" &
 hello_pid=$!
 pids+=("$hello_pid")
 
-stats_url=$(wait_for "$tmp/cozeauth.log" 'stats=http://127\.0\.0\.1:[0-9]+/_emulator/stats' | cut -d= -f2)
 coze_base=$(wait_for "$tmp/cozeauth.log" 'msg=serving addr=http://127\.0\.0\.1:[0-9]+' | sed 's/.*addr=//')
 hello_base=$(wait_for "$tmp/hello.log" 'http://127\.0\.0\.1:[0-9]+' | head -1)
 wait_ok "$coze_base/healthz"
 wait_ok "$hello_base/"
 wait_ok "$stats_url"
-echo "   cozeauth pid $coze_pid at $coze_base (emulator stats $stats_url); hello pid $hello_pid at $hello_base"
+echo "   cozeauth pid $coze_pid at $coze_base (emulator $emu_base); hello pid $hello_pid at $hello_base"
 
 rss_start=$(rss_kb "$coze_pid")
 
@@ -233,7 +248,7 @@ echo "hot rps ratio cozeauth/hello: median of rounds $ratio (rounds: ${ratios[*]
 echo "hot rps per round: hello ${hello_rounds[*]} / cozeauth ${coze_rounds[*]}"
 echo "server CPU per hot request, us: hello ${hello_cpu[*]} / cozeauth ${coze_cpu[*]} (cozeauth/hello $cpu_ratio)"
 echo "cozeauth RSS: $(mb "$rss_start") MB at start; after $SESSIONS sessions $(mb "$rss_after") MB (peak $(mb "$hwm_after") MB, $(mb "$rss_settled") MB 5s later)"
-echo "  (the demo's Coze emulator runs in the same process and is included)"
+echo "  (cozeauth alone: the Coze emulator runs in its own process)"
 echo
 
 fail=0

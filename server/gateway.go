@@ -146,9 +146,7 @@ func (s *Server) handleGateway(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large", err.Error(), nil)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), tokenTimeout)
-	tok, out, err := s.broker.Token(ctx, req)
-	cancel()
+	tok, out, err := s.broker.Token(r.Context(), req)
 	if err != nil {
 		s.writeMintError(w, r, req.App, err)
 		return

@@ -25,7 +25,6 @@ import (
 const (
 	MaxBodyBytes   = 64 << 10
 	MaxHeaderBytes = 16 << 10
-	tokenTimeout   = 20 * time.Second
 )
 
 // Server serves the token API over a Broker. It is safe for concurrent

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 )
@@ -32,9 +31,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		writeDenied(w, denied)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), tokenTimeout)
-	defer cancel()
-	tok, out, err := s.broker.Token(ctx, req)
+	tok, out, err := s.broker.Token(r.Context(), req)
 	if err != nil {
 		s.writeMintError(w, r, req.App, err)
 		return

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -29,7 +30,19 @@ var (
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:8081", "address to listen on")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here, from start to SIGINT/SIGTERM")
 	flag.Parse()
+
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatalf("hello: %v", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatalf("hello: %v", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {

@@ -37,7 +37,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServe(), newVersion(), newKeygen(), newToken(), newJWT(), newConfigCmd(), newDoctor())
-	root.AddCommand(newKeys())
+	root.AddCommand(newKeys(), newEmulator())
 	return root
 }
 

@@ -26,6 +26,7 @@ type serveFlags struct {
 	open     bool
 	audit    string
 	watch    time.Duration
+	pprof    string
 }
 
 func newServe() *cobra.Command {
@@ -54,6 +55,7 @@ none: a built-in Coze emulator stands in for Coze.`,
 	fl.BoolVar(&f.logJSON, "log-json", false, "log JSON lines instead of text")
 	fl.DurationVar(&f.grace, "shutdown-grace", 10*time.Second, "time given to requests in progress on shutdown")
 	fl.BoolVar(&f.open, "insecure-open-access", false, "with no clients or policies configured, hand tokens to ANYONE who can reach a non-loopback address")
+	fl.StringVar(&f.pprof, "pprof", "", "serve Go's profiler on this loopback address (e.g. 127.0.0.1:6060)")
 	fl.DurationVar(&f.watch, "watch-interval", 2*time.Second, "how often to check the config and keys files for changes")
 	fl.StringVar(&f.audit, "audit-log", "-", `where the audit log goes: "-" for stderr, a file path, or "off"`)
 	return cmd
@@ -80,6 +82,11 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	}
 	if cfg.Access.Open() && !f.open && !loopbackOnly(cfg.Listen) {
 		return fmt.Errorf("refusing to listen on %s with no clients or policies: anyone reaching it would get Coze tokens. Configure policies and client keys (README: \"Who may get a token\"), listen on 127.0.0.1, or pass --insecure-open-access if this is really what you want", cfg.Listen)
+	}
+	if f.pprof != "" {
+		if err := startPprof(f.pprof, log); err != nil {
+			return err
+		}
 	}
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
