@@ -1,18 +1,18 @@
 package emulator
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // serveUsersMe answers GET /v1/users/me for a token issued by this Server
 // (not expired by its clock) or a registered PAT.
 func (s *Server) serveUsersMe(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
-		writeAPIError(w, http.StatusMethodNotAllowed, 4000, "method not allowed: use GET")
+	if !allowMethod(w, r, http.MethodGet) {
 		return
 	}
-	userID, ok := s.authenticate(r)
+	userID, ok := s.authAPI(w, r, false)
 	if !ok {
-		writeAPIError(w, http.StatusUnauthorized, 4100, "authentication is invalid")
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -27,13 +27,51 @@ func (s *Server) serveUsersMe(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// authenticate maps the request's bearer credential to a user id:
-// "<client_id>-<session_name>" for access tokens.
-func (s *Server) authenticate(r *http.Request) (string, bool) {
-	cred, ok := bearer(r)
-	if !ok {
-		return "", false
+// allowMethod answers 405 with Coze's error shape unless r uses method.
+func allowMethod(w http.ResponseWriter, r *http.Request, method string) bool {
+	if r.Method == method {
+		return true
 	}
+	w.Header().Set("Allow", method)
+	writeAPIError(w, http.StatusMethodNotAllowed, 4000, "method not allowed: use "+method)
+	return false
+}
+
+// writeAPIFailure answers an API error the Coze way: HTTP 200 and a
+// non-zero code.
+func writeAPIFailure(w http.ResponseWriter, code int, msg string) {
+	writeAPIError(w, http.StatusOK, code, msg)
+}
+
+// authAPI authenticates an API request, records its credential (see
+// LastAPIAuth) and counts it if it passes (see APICalls). On failure it
+// answers 401 {"code":4100,...}. With query set, a request without an
+// Authorization header may carry it as ?authorization=Bearer%20<x>, as
+// browser WebSocket clients must.
+func (s *Server) authAPI(w http.ResponseWriter, r *http.Request, query bool) (string, bool) {
+	cred, present := bearer(r)
+	if !present && query && r.Header.Get("Authorization") == "" {
+		cred, present = parseBearer(r.URL.Query().Get("authorization"))
+	}
+	userID, ok := "", false
+	if present {
+		userID, ok = s.authenticate(cred)
+	}
+	s.mu.Lock()
+	s.lastAuth = cred
+	if ok {
+		s.apiCalls++
+	}
+	s.mu.Unlock()
+	if !ok {
+		writeAPIError(w, http.StatusUnauthorized, 4100, "authentication is invalid")
+	}
+	return userID, ok
+}
+
+// authenticate maps a bearer credential to a user id:
+// "<client_id>-<session_name>" for access tokens, the registered user for PATs.
+func (s *Server) authenticate(cred string) (string, bool) {
 	if tp, ok := s.checkToken(cred, s.now()); ok {
 		return tp.ClientID + "-" + tp.Session, true
 	}
@@ -41,4 +79,14 @@ func (s *Server) authenticate(r *http.Request) (string, bool) {
 	defer s.mu.Unlock()
 	user, ok := s.pats[cred]
 	return user, ok
+}
+
+// parseBearer extracts the credential of a "Bearer <x>" value.
+func parseBearer(v string) (string, bool) {
+	scheme, cred, ok := strings.Cut(v, " ")
+	cred = strings.TrimSpace(cred)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || cred == "" {
+		return "", false
+	}
+	return cred, true
 }

@@ -1,6 +1,14 @@
 // Package emulator is a faithful, in-process fake of Coze's (扣子) OAuth token
 // endpoint and a sliver of its OpenAPI, for tests and offline demos.
 //
+// Authenticated API endpoints (Authorization: Bearer <access token or PAT>):
+// GET /v1/users/me, POST /v3/chat (JSON or, with "stream":true, Coze's
+// text/event-stream events echoing the user's last message back), POST
+// /v1/files/upload (multipart, streamed and hashed, never held in memory) and
+// GET /v1/chat upgraded to a WebSocket that echoes every message (Coze serves
+// realtime endpoints from a separate host, wss://ws.coze.cn; here it is the
+// same server).
+//
 // It speaks the wire protocol described in the project's notes: JWT-bearer
 // assertions are verified by hand (RS256 with registered public keys, iss,
 // aud, iat, exp and jti replay checks), access tokens are opaque "czs_"
@@ -13,10 +21,13 @@ package emulator
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,10 +37,21 @@ type Options struct {
 	Audience string           // required JWT aud, default "api.coze.cn" for cn, "api.coze.com" for com
 	Now      func() time.Time // clock, default time.Now (lets tests simulate server clock skew)
 	Leeway   time.Duration    // allowed clock skew for iat/exp checks, default 60s; negative means none
+
+	// StreamDelay is the pause between the events of a streamed /v3/chat
+	// answer, default DefaultStreamDelay; negative means none.
+	StreamDelay time.Duration
+	// StreamEvents is the number of conversation.message.delta events of a
+	// streamed /v3/chat answer; zero or negative means one per word.
+	StreamEvents int
 }
 
 // DefaultLeeway is the clock skew allowed for iat/exp when Options.Leeway is zero.
 const DefaultLeeway = 60 * time.Second
+
+// DefaultStreamDelay is the pause between streamed chat events when
+// Options.StreamDelay is zero.
+const DefaultStreamDelay = 20 * time.Millisecond
 
 // Server is a fake Coze API server. It implements http.Handler and is safe for
 // concurrent use. Create it with New.
@@ -39,6 +61,11 @@ type Server struct {
 	now      func() time.Time
 	leeway   time.Duration
 	tokenKey []byte // HMAC key for access tokens, random per Server
+
+	streamDelay  time.Duration
+	streamEvents int
+	maxUpload    int64 // MaxUploadBytes; lowered by internal tests
+	onEvent      atomic.Pointer[func(name string, at time.Time)]
 
 	mu         sync.Mutex
 	apps       map[string]bool
@@ -52,6 +79,9 @@ type Server struct {
 	lastClaims []byte
 	lastBody   []byte
 	lastPath   string
+	apiCalls   int
+	lastAuth   string
+	lastUpload uploadInfo
 }
 
 // New returns a Server configured by opts, with no apps registered.
@@ -78,6 +108,13 @@ func New(opts Options) *Server {
 	case leeway < 0:
 		leeway = 0
 	}
+	delay := opts.StreamDelay
+	switch {
+	case delay == 0:
+		delay = DefaultStreamDelay
+	case delay < 0:
+		delay = 0
+	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24+)
 	return &Server{
@@ -86,10 +123,15 @@ func New(opts Options) *Server {
 		now:      now,
 		leeway:   leeway,
 		tokenKey: key,
-		apps:     make(map[string]bool),
-		keys:     make(map[string]appKey),
-		pats:     make(map[string]string),
-		mintsBy:  make(map[mintKey]int),
+
+		streamDelay:  delay,
+		streamEvents: max(opts.StreamEvents, 0),
+		maxUpload:    MaxUploadBytes,
+
+		apps:    make(map[string]bool),
+		keys:    make(map[string]appKey),
+		pats:    make(map[string]string),
+		mintsBy: make(map[mintKey]int),
 	}
 }
 
@@ -111,6 +153,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveToken(w, r)
 	case path == "/v1/users/me":
 		s.serveUsersMe(w, r)
+	case path == "/v3/chat":
+		s.serveChat(w, r)
+	case path == "/v1/files/upload":
+		s.serveUpload(w, r)
+	case path == "/v1/chat":
+		s.serveWebSocket(w, r)
 	case path == "/_emulator/stats":
 		s.serveStats(w, r)
 	default:
@@ -142,4 +190,12 @@ func (s *Server) newLogID() string {
 	var b [10]byte
 	_, _ = rand.Read(b[:])
 	return s.now().UTC().Format("20060102150405") + strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
+// newID returns a 19-digit numeric id shaped like Coze's chat, message,
+// conversation and file ids.
+func newID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("7%018d", binary.BigEndian.Uint64(b[:])%1e18)
 }

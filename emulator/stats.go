@@ -34,6 +34,23 @@ func (s *Server) Requests() int {
 	return s.requests
 }
 
+// APICalls reports the number of API requests (users/me, chat, upload,
+// WebSocket) whose bearer credential passed authentication.
+func (s *Server) APICalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.apiCalls
+}
+
+// LastAPIAuth returns the bearer credential (without "Bearer ") the last API
+// request carried, valid or not, or "" if it carried none. A test of a proxy
+// uses it to check which token was injected.
+func (s *Server) LastAPIAuth() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastAuth
+}
+
 // LastClaims returns a fresh copy of the claims of the last assertion that
 // passed verification, or nil if none has. Numbers are float64.
 func (s *Server) LastClaims() map[string]any {
@@ -83,7 +100,8 @@ func decodeObject(raw []byte) map[string]any {
 	return m
 }
 
-// serveStats answers GET /_emulator/stats with {"mints":N,"requests":N}.
+// serveStats answers GET /_emulator/stats with
+// {"mints":N,"requests":N,"api_calls":N}.
 func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
@@ -91,7 +109,7 @@ func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	m, n := s.mints, s.requests
+	m, n, a := s.mints, s.requests, s.apiCalls
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]int{"mints": m, "requests": n})
+	writeJSON(w, http.StatusOK, map[string]int{"mints": m, "requests": n, "api_calls": a})
 }

@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 )
 
 // Token-endpoint wire constants.
@@ -156,10 +155,5 @@ func present(raw json.RawMessage) bool {
 
 // bearer extracts the credential of an "Authorization: Bearer <x>" header.
 func bearer(r *http.Request) (string, bool) {
-	scheme, cred, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	cred = strings.TrimSpace(cred)
-	if !ok || !strings.EqualFold(scheme, "Bearer") || cred == "" {
-		return "", false
-	}
-	return cred, true
+	return parseBearer(r.Header.Get("Authorization"))
 }

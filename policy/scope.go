@@ -22,7 +22,9 @@ func Subset(req, allowed *coze.Scope) string {
 	}
 	if why := grant("account_permission.permission_list",
 		req.AccountPermission != nil, allowed.AccountPermission != nil,
-		func() string { return within("", req.AccountPermission.PermissionList, allowed.AccountPermission.PermissionList) }); why != "" {
+		func() string {
+			return within("", req.AccountPermission.PermissionList, allowed.AccountPermission.PermissionList)
+		}); why != "" {
 		return why
 	}
 	if why := grant("workspace_permission", req.WorkspacePermission != nil, allowed.WorkspacePermission != nil, func() string {

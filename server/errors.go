@@ -15,6 +15,9 @@ import (
 // apiError is the body of every error answer.
 type apiError struct {
 	Error errorBody `json:"error"`
+	// Msg repeats Error.Message where Coze's own SDKs look for it, so an
+	// SDK pointed at the gateway shows the reason instead of an empty error.
+	Msg string `json:"msg"`
 }
 
 type errorBody struct {
@@ -25,11 +28,14 @@ type errorBody struct {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string, ce *coze.Error) {
-	body := apiError{Error: errorBody{Code: code, Message: msg}}
+	body := apiError{Error: errorBody{Code: code, Message: msg}, Msg: msg}
+	h := w.Header()
 	if ce != nil {
 		body.Error.CozeErrorCode, body.Error.CozeLogID = ce.Code, ce.LogID
+		if ce.LogID != "" {
+			h.Set("X-Tt-Logid", ce.LogID)
+		}
 	}
-	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)

@@ -8,36 +8,47 @@
 //	load -url http://127.0.0.1:8080/token -c 64 -d 10s -sessions hot
 //	load -url http://127.0.0.1:8080/token -c 64 -n 100000 -sessions distinct -prefix run1-
 //
+// Paced mode: add -rate R and the same workers send R requests per second
+// in all, on a fixed schedule (a worker that falls behind sends at once),
+// so latency is measured below saturation:
+//
+//	load -url http://127.0.0.1:8080/v1/users/me -method GET -c 8 -rate 2000 -d 10s
+//
 // Burst mode: -burst N goroutines, each with its own connection, are
 // released together by a barrier and send one request each for -session:
 //
 //	load -url http://127.0.0.1:8080/token -burst 1000 -session cold-1 \
 //	     -preconnect http://127.0.0.1:8080/healthz
 //
+// -header K:V (repeatable) adds a header to every request, e.g.
+// -header "X-API-Key: cza_..." or -header "Authorization: Bearer czs_...".
+//
 // It prints one line of JSON: requests, errors (non-200 answers and
-// transport errors), rps, p50_ms, p99_ms and a few more fields.
-// Latencies go into a log-linear histogram (under 1% error), so memory
-// stays constant however many requests are sent.
+// transport errors), rps, p50_ms, p99_ms and a few more fields, the count
+// of each status, and the count of each error code found in non-200 JSON
+// answers ({"error":{"code":"..."}}). -by-status adds latency figures per
+// status. Latencies go into a log-linear histogram (under 1% error), so
+// memory stays constant however many requests are sent.
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math"
-	"math/bits"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/cozeauth/cozeauth/bench/internal/hist"
+	"github.com/cozeauth/cozeauth/bench/internal/loopback"
 )
 
 // Hard limits: the tool is bounded in count and time whatever the flags.
@@ -46,6 +57,8 @@ const (
 	maxBurst    = 10_000
 	maxRequests = 50_000_000
 	maxDuration = 15 * time.Minute
+	maxRate     = 1_000_000
+	maxHeaders  = 32
 )
 
 type config struct {
@@ -61,6 +74,52 @@ type config struct {
 	session    string
 	preconnect string
 	timeout    time.Duration
+	rate       float64
+	headers    headerList
+	byStatus   bool
+}
+
+// headerList is the repeatable -header flag.
+type headerList []header
+
+type header struct{ key, value string }
+
+func (h *headerList) String() string {
+	var parts []string
+	for _, x := range *h {
+		parts = append(parts, x.key+": "+x.value)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (h *headerList) Set(s string) error {
+	x, err := parseHeader(s)
+	if err != nil {
+		return err
+	}
+	if len(*h) >= maxHeaders {
+		return fmt.Errorf("at most %d headers", maxHeaders)
+	}
+	*h = append(*h, x)
+	return nil
+}
+
+// parseHeader reads "Key: value" (or "Key:value").
+func parseHeader(s string) (header, error) {
+	k, v, ok := strings.Cut(s, ":")
+	k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+	if !ok || k == "" {
+		return header{}, fmt.Errorf("header %q: use Key:Value", s)
+	}
+	for _, r := range k {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune("()<>@,;:\\\"/[]?={}", r) {
+			return header{}, fmt.Errorf("header %q: bad character %q in the name", s, r)
+		}
+	}
+	if strings.ContainsAny(v, "\r\n\x00") {
+		return header{}, fmt.Errorf("header %q: control character in the value", k)
+	}
+	return header{http.CanonicalHeaderKey(k), v}, nil
 }
 
 func main() {
@@ -77,6 +136,9 @@ func main() {
 	flag.StringVar(&c.session, "session", "", "X-User-ID for every request (overrides -sessions; burst mode's session)")
 	flag.StringVar(&c.preconnect, "preconnect", "", "burst mode: GET this loopback URL on every connection first, so the burst does not wait on dials")
 	flag.DurationVar(&c.timeout, "timeout", 30*time.Second, "per-request timeout")
+	flag.Float64Var(&c.rate, "rate", 0, "requests per second in all (0: closed loop, as fast as the server answers)")
+	flag.Var(&c.headers, "header", "extra request header Key:Value (repeatable)")
+	flag.BoolVar(&c.byStatus, "by-status", false, "also report latency per HTTP status (loop mode)")
 	flag.Parse()
 
 	if err := c.check(); err != nil {
@@ -102,11 +164,11 @@ func (c *config) check() error {
 	if c.url == "" {
 		return errors.New("-url is required")
 	}
-	if err := loopbackURL(c.url); err != nil {
+	if err := loopback.CheckURL(c.url); err != nil {
 		return fmt.Errorf("-url: %w", err)
 	}
 	if c.preconnect != "" {
-		if err := loopbackURL(c.preconnect); err != nil {
+		if err := loopback.CheckURL(c.preconnect); err != nil {
 			return fmt.Errorf("-preconnect: %w", err)
 		}
 	}
@@ -121,6 +183,9 @@ func (c *config) check() error {
 	}
 	if c.warmup < 0 || c.warmup > maxDuration {
 		return fmt.Errorf("-warmup must be in [0, %v]", maxDuration)
+	}
+	if c.rate < 0 || c.rate > maxRate {
+		return fmt.Errorf("-rate must be in [0, %d]", maxRate)
 	}
 	if c.burst != 0 {
 		if c.burst < 0 || c.burst > maxBurst {
@@ -149,107 +214,85 @@ func (c *config) check() error {
 	return nil
 }
 
-// loopbackURL accepts only http(s) URLs whose host is a loopback literal
-// or "localhost".
-func loopbackURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return err
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%q: scheme must be http or https", raw)
-	}
-	if !loopbackHost(u.Hostname()) {
-		return fmt.Errorf("%q: host %q is not loopback; this tool only targets 127.0.0.0/8, ::1 or localhost", raw, u.Hostname())
-	}
-	return nil
-}
-
-func loopbackHost(h string) bool {
-	if strings.EqualFold(h, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
-}
-
-// newClient returns a keep-alive client holding up to conns connections,
-// whose dialer refuses any non-loopback address (a belt to the URL check's
-// braces: "localhost" could resolve elsewhere) and which follows no
-// redirects.
-func newClient(conns int, timeout time.Duration) *http.Client {
-	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	tr := &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			conn, err := d.DialContext(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			if ta, ok := conn.RemoteAddr().(*net.TCPAddr); !ok || !ta.IP.IsLoopback() {
-				conn.Close()
-				return nil, fmt.Errorf("refusing non-loopback peer %v", conn.RemoteAddr())
-			}
-			return conn, nil
-		},
-		MaxIdleConns:        conns,
-		MaxIdleConnsPerHost: conns,
-		MaxConnsPerHost:     conns,
-		IdleConnTimeout:     90 * time.Second,
-		DisableCompression:  true,
-		ForceAttemptHTTP2:   false,
-	}
-	return &http.Client{
-		Transport:     tr,
-		Timeout:       timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-}
-
 // result is the one JSON line printed.
 type result struct {
-	Mode      string         `json:"mode"`
-	URL       string         `json:"url"`
-	Conns     int            `json:"c"`
-	Requests  int64          `json:"requests"`
-	Errors    int64          `json:"errors"`
-	Status    map[string]int `json:"status,omitempty"`
-	FirstErr  string         `json:"first_error,omitempty"`
-	Seconds   float64        `json:"seconds"`
-	RPS       float64        `json:"rps"`
-	P50       float64        `json:"p50_ms"`
-	P90       float64        `json:"p90_ms"`
-	P99       float64        `json:"p99_ms"`
-	Max       float64        `json:"max_ms"`
-	Mean      float64        `json:"mean_ms"`
-	Sessions  string         `json:"sessions"`
-	FirstSess string         `json:"first_session,omitempty"`
-	LastSess  string         `json:"last_session,omitempty"`
+	Mode      string                  `json:"mode"`
+	URL       string                  `json:"url"`
+	Conns     int                     `json:"c"`
+	Rate      float64                 `json:"rate,omitempty"`
+	Requests  int64                   `json:"requests"`
+	Errors    int64                   `json:"errors"`
+	Status    map[string]int          `json:"status,omitempty"`
+	Codes     map[string]int          `json:"error_codes,omitempty"`
+	ByStatus  map[string]hist.Summary `json:"latency_by_status,omitempty"`
+	FirstErr  string                  `json:"first_error,omitempty"`
+	Seconds   float64                 `json:"seconds"`
+	RPS       float64                 `json:"rps"`
+	P50       float64                 `json:"p50_ms"`
+	P90       float64                 `json:"p90_ms"`
+	P99       float64                 `json:"p99_ms"`
+	Max       float64                 `json:"max_ms"`
+	Mean      float64                 `json:"mean_ms"`
+	Sessions  string                  `json:"sessions"`
+	FirstSess string                  `json:"first_session,omitempty"`
+	LastSess  string                  `json:"last_session,omitempty"`
 }
 
 // stats is one worker's tally; workers keep their own and are merged at
 // the end, so recording takes no lock.
 type stats struct {
-	hist     *histogram // nil: latencies are recorded by the caller
+	hist     *hist.Histogram // nil: latencies are recorded by the caller
+	byStatus map[int]*hist.Histogram
 	requests int64
 	errors   int64
 	status   map[int]int
+	codes    map[string]int
 	firstErr string
 }
 
-func newStats() *stats { return &stats{hist: new(histogram), status: map[int]int{}} }
+func newStats(byStatus bool) *stats {
+	s := &stats{hist: new(hist.Histogram), status: map[int]int{}, codes: map[string]int{}}
+	if byStatus {
+		s.byStatus = map[int]*hist.Histogram{}
+	}
+	return s
+}
 
 func (s *stats) merge(o *stats) {
 	if o.hist != nil {
-		s.hist.merge(o.hist)
+		s.hist.Merge(o.hist)
+	}
+	for k, h := range o.byStatus {
+		if s.byStatus[k] == nil {
+			s.byStatus[k] = new(hist.Histogram)
+		}
+		s.byStatus[k].Merge(h)
 	}
 	s.requests += o.requests
 	s.errors += o.errors
 	for k, v := range o.status {
 		s.status[k] += v
 	}
+	for k, v := range o.codes {
+		s.codes[k] += v
+	}
 	if s.firstErr == "" {
 		s.firstErr = o.firstErr
 	}
+}
+
+// errorCode finds the "code" of a cozeauth error answer,
+// {"error":{"code":"..."}}, in the first bytes of a body; "" if none.
+func errorCode(body []byte) string {
+	var v struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(bytes.TrimSpace(body), &v) != nil {
+		return ""
+	}
+	return v.Error.Code
 }
 
 // do sends one request and records it.
@@ -259,35 +302,58 @@ func (s *stats) do(ctx context.Context, client *http.Client, c *config, session 
 		s.fail(err.Error())
 		return
 	}
+	for _, h := range c.headers {
+		req.Header[h.key] = []string{h.value}
+	}
 	if session != "" {
 		req.Header["X-User-Id"] = []string{session}
 	}
 	start := time.Now()
 	resp, err := client.Do(req)
+	var code string
 	if err == nil {
+		if resp.StatusCode != http.StatusOK {
+			head, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+			code = errorCode(head)
+		}
 		_, err = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
 	lat := time.Since(start)
 	s.requests++
 	if s.hist != nil {
-		s.hist.record(lat)
+		s.hist.Record(lat)
 	}
+	status := 0
 	switch {
 	case err != nil:
 		s.errors++
-		s.status[0]++
 		if s.firstErr == "" {
 			s.firstErr = err.Error()
 		}
 	default:
-		s.status[resp.StatusCode]++
-		if resp.StatusCode != http.StatusOK {
+		status = resp.StatusCode
+		if status != http.StatusOK {
 			s.errors++
+			if code != "" {
+				s.codes[code]++
+			}
 			if s.firstErr == "" {
 				s.firstErr = "HTTP " + resp.Status
+				if code != "" {
+					s.firstErr += " " + code
+				}
 			}
 		}
+	}
+	s.status[status]++
+	if s.byStatus != nil {
+		h := s.byStatus[status]
+		if h == nil {
+			h = new(hist.Histogram)
+			s.byStatus[status] = h
+		}
+		h.Record(lat)
 	}
 }
 
@@ -299,10 +365,25 @@ func (s *stats) fail(msg string) {
 	}
 }
 
-// runLoop is closed-loop mode: c.conns workers, each sending requests back
-// to back until the deadline or until c.n requests have been claimed.
+// pacer hands out send times on a fixed schedule of rate per second from
+// start; a zero rate means "now" (closed loop).
+type pacer struct {
+	start time.Time
+	rate  float64
+}
+
+// at is when request number k (0-based) of a phase is due.
+func (p pacer) at(k int64) time.Time {
+	if p.rate <= 0 {
+		return time.Time{}
+	}
+	return p.start.Add(time.Duration(float64(k) / p.rate * float64(time.Second)))
+}
+
+// runLoop is closed-loop (or paced) mode: c.conns workers, each sending
+// requests until the deadline or until c.n requests have been claimed.
 func runLoop(c *config) (*result, error) {
-	client := newClient(c.conns, c.timeout)
+	client := loopback.Client(c.conns, c.timeout)
 	var counter atomic.Int64 // requests claimed, warmup included
 	session := func(i int64) string {
 		switch {
@@ -315,15 +396,17 @@ func runLoop(c *config) (*result, error) {
 		}
 		return ""
 	}
-	phase := func(d time.Duration, limit int64) (*stats, time.Duration) {
+	phase := func(d time.Duration, limit int64, byStatus bool) (*stats, time.Duration) {
 		deadline := time.Now().Add(d)
 		ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(c.timeout))
 		defer cancel()
 		all := make([]*stats, c.conns)
 		var wg sync.WaitGroup
 		start := time.Now()
+		pace := pacer{start: start, rate: c.rate}
+		base := counter.Load()
 		for w := range all {
-			st := newStats()
+			st := newStats(byStatus)
 			all[w] = st
 			wg.Go(func() {
 				for time.Now().Before(deadline) {
@@ -331,28 +414,37 @@ func runLoop(c *config) (*result, error) {
 					if limit > 0 && i > limit {
 						return
 					}
+					if due := pace.at(i - base - 1); !due.IsZero() {
+						if due.After(deadline) {
+							return
+						}
+						time.Sleep(time.Until(due))
+					}
 					st.do(ctx, client, c, session(i))
 				}
 			})
 		}
 		wg.Wait()
 		elapsed := time.Since(start)
-		total := newStats()
+		total := newStats(byStatus)
 		for _, st := range all {
 			total.merge(st)
 		}
 		return total, elapsed
 	}
 	if c.warmup > 0 {
-		phase(c.warmup, 0)
+		phase(c.warmup, 0, false)
 	}
 	first := counter.Load() + 1
 	var limit int64
 	if c.n > 0 {
 		limit = counter.Load() + c.n
 	}
-	st, elapsed := phase(c.dur, limit)
+	st, elapsed := phase(c.dur, limit, c.byStatus)
 	res := summarize("loop", c, c.conns, st, elapsed)
+	if c.rate > 0 {
+		res.Mode, res.Rate = "paced", c.rate
+	}
 	if c.sessions == "distinct" && c.session == "" && st.requests > 0 {
 		res.FirstSess, res.LastSess = session(first), session(first+st.requests-1)
 	}
@@ -362,7 +454,7 @@ func runLoop(c *config) (*result, error) {
 // runBurst is burst mode: c.burst goroutines, one connection each, wait at
 // a barrier and then send one request each for c.session.
 func runBurst(c *config) (*result, error) {
-	client := newClient(c.burst, c.timeout)
+	client := loopback.Client(c.burst, c.timeout)
 	if c.preconnect != "" {
 		if err := preconnect(client, c.preconnect, c.burst); err != nil {
 			return nil, err
@@ -377,7 +469,7 @@ func runBurst(c *config) (*result, error) {
 	for i := range c.burst {
 		ready.Add(1)
 		wg.Go(func() {
-			st := &stats{status: map[int]int{}}
+			st := &stats{status: map[int]int{}, codes: map[string]int{}}
 			each[i] = st
 			ready.Done()
 			<-gate
@@ -391,10 +483,10 @@ func runBurst(c *config) (*result, error) {
 	close(gate)
 	wg.Wait()
 	elapsed := time.Since(start)
-	total := newStats()
+	total := newStats(false)
 	for i, st := range each {
 		total.merge(st)
-		total.hist.record(lats[i])
+		total.hist.Record(lats[i])
 	}
 	return summarize("burst", c, c.burst, total, elapsed), nil
 }
@@ -429,120 +521,41 @@ func preconnect(client *http.Client, u string, n int) error {
 	return nil
 }
 
+func statusName(k int) string {
+	if k == 0 {
+		return "transport_error"
+	}
+	return strconv.Itoa(k)
+}
+
 func summarize(mode string, c *config, conns int, st *stats, elapsed time.Duration) *result {
 	sec := elapsed.Seconds()
+	s := st.hist.Summarize()
 	res := &result{
 		Mode: mode, URL: c.url, Conns: conns, Requests: st.requests, Errors: st.errors,
-		FirstErr: st.firstErr, Seconds: round(sec, 3), Sessions: c.sessions,
-		P50: ms(st.hist.quantile(0.50)), P90: ms(st.hist.quantile(0.90)), P99: ms(st.hist.quantile(0.99)),
-		Max: ms(st.hist.max), Mean: ms(st.hist.mean()),
+		FirstErr: st.firstErr, Seconds: hist.Round(sec, 3), Sessions: c.sessions,
+		P50: s.P50, P90: s.P90, P99: s.P99, Max: s.Max, Mean: s.Mean,
 	}
 	if c.session != "" {
 		res.Sessions = "fixed:" + c.session
 	}
 	if sec > 0 {
-		res.RPS = round(float64(st.requests)/sec, 1)
+		res.RPS = hist.Round(float64(st.requests)/sec, 1)
 	}
 	if len(st.status) > 0 {
 		res.Status = map[string]int{}
 		for k, v := range st.status {
-			name := strconv.Itoa(k)
-			if k == 0 {
-				name = "transport_error"
-			}
-			res.Status[name] = v
+			res.Status[statusName(k)] = v
+		}
+	}
+	if len(st.codes) > 0 {
+		res.Codes = st.codes
+	}
+	if len(st.byStatus) > 0 {
+		res.ByStatus = map[string]hist.Summary{}
+		for k, h := range st.byStatus {
+			res.ByStatus[statusName(k)] = h.Summarize()
 		}
 	}
 	return res
-}
-
-func ms(d time.Duration) float64 { return round(float64(d)/1e6, 3) }
-
-func round(x float64, places int) float64 {
-	p := math.Pow10(places)
-	return math.Round(x*p) / p
-}
-
-// histogram is a log-linear latency histogram in nanoseconds: values below
-// 2^subBits are exact, larger ones fall in buckets 1/2^(subBits-1) wide
-// relative to their magnitude (under 1% error at subBits = 8). Its size is
-// fixed, whatever the number of samples.
-const (
-	subBits    = 8
-	subCount   = 1 << subBits
-	halfCount  = subCount / 2
-	maxExp     = 40 // 2^40 ns is 18 minutes: longer latencies are clamped
-	numBuckets = subCount + (maxExp-subBits+1)*halfCount
-)
-
-type histogram struct {
-	counts [numBuckets]int64
-	n      int64
-	sum    float64
-	max    time.Duration
-}
-
-func bucketOf(v uint64) int {
-	if v < subCount {
-		return int(v)
-	}
-	shift := bits.Len64(v) - subBits // >= 1; v>>shift is in [halfCount, subCount)
-	if shift > maxExp-subBits+1 {
-		return numBuckets - 1
-	}
-	return subCount + (shift-1)*halfCount + int(v>>shift) - halfCount
-}
-
-// bucketMid is the middle of bucket i's value range.
-func bucketMid(i int) uint64 {
-	if i < subCount {
-		return uint64(i)
-	}
-	j := i - subCount
-	shift := j/halfCount + 1
-	low := uint64(j%halfCount+halfCount) << shift
-	return low + (uint64(1)<<shift)/2
-}
-
-func (h *histogram) record(d time.Duration) {
-	if d < 0 {
-		d = 0
-	}
-	h.counts[bucketOf(uint64(d))]++
-	h.n++
-	h.sum += float64(d)
-	h.max = max(h.max, d)
-}
-
-func (h *histogram) merge(o *histogram) {
-	for i, c := range o.counts {
-		h.counts[i] += c
-	}
-	h.n += o.n
-	h.sum += o.sum
-	h.max = max(h.max, o.max)
-}
-
-func (h *histogram) mean() time.Duration {
-	if h.n == 0 {
-		return 0
-	}
-	return time.Duration(h.sum / float64(h.n))
-}
-
-// quantile returns the q-quantile (0 < q <= 1), never more than the max.
-func (h *histogram) quantile(q float64) time.Duration {
-	if h.n == 0 {
-		return 0
-	}
-	rank := int64(math.Ceil(q * float64(h.n)))
-	rank = max(rank, 1)
-	var seen int64
-	for i, c := range h.counts {
-		seen += c
-		if seen >= rank {
-			return min(time.Duration(bucketMid(i)), h.max)
-		}
-	}
-	return h.max
 }

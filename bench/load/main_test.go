@@ -1,58 +1,129 @@
 package main
 
 import (
-	"math/rand/v2"
-	"slices"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
-func TestBucketRoundTrip(t *testing.T) {
-	for v := uint64(0); v < 1<<22; v += 1 + v/1000 {
-		i := bucketOf(v)
-		if i < 0 || i >= numBuckets {
-			t.Fatalf("bucketOf(%d) = %d out of range", v, i)
-		}
-		mid := bucketMid(i)
-		if diff := float64(mid) - float64(v); diff > 0.01*float64(v)+1 || -diff > 0.01*float64(v)+1 {
-			t.Fatalf("v=%d bucket %d mid %d: error over 1%%", v, i, mid)
-		}
-		if i > 0 && bucketOf(v) < bucketOf(v-1) {
-			t.Fatalf("bucketOf not monotonic at %d", v)
+func TestParseHeader(t *testing.T) {
+	for in, want := range map[string]header{
+		"X-API-Key: cza_abc":         {"X-Api-Key", "cza_abc"},
+		"authorization:Bearer czs_1": {"Authorization", "Bearer czs_1"},
+		" X-Cozeauth-App :  bench  ": {"X-Cozeauth-App", "bench"},
+		"X-Empty:":                   {"X-Empty", ""},
+		"X-Colon: a:b:c":             {"X-Colon", "a:b:c"},
+	} {
+		got, err := parseHeader(in)
+		if err != nil || got != want {
+			t.Errorf("parseHeader(%q) = %+v, %v; want %+v", in, got, err, want)
 		}
 	}
-	if i := bucketOf(1 << 62); i != numBuckets-1 {
-		t.Fatalf("huge value in bucket %d, want the last", i)
-	}
-}
-
-func TestQuantileMatchesSort(t *testing.T) {
-	var h histogram
-	var xs []time.Duration
-	for range 100_000 {
-		d := time.Duration(rand.ExpFloat64() * float64(2*time.Millisecond))
-		h.record(d)
-		xs = append(xs, d)
-	}
-	slices.Sort(xs)
-	for _, q := range []float64{0.5, 0.9, 0.99} {
-		exact := xs[int(q*float64(len(xs)))-1]
-		got := h.quantile(q)
-		if r := float64(got) / float64(exact); r < 0.99 || r > 1.01 {
-			t.Fatalf("q%.2f = %v, exact %v", q, got, exact)
+	for _, in := range []string{"no colon", ": value", "Bad Name: x", "X-A: b\r\nX-B: c", "X(: y"} {
+		if _, err := parseHeader(in); err == nil {
+			t.Errorf("parseHeader(%q) accepted", in)
 		}
+	}
+	var l headerList
+	for range maxHeaders {
+		if err := l.Set("X-A: 1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Set("X-A: 1"); err == nil {
+		t.Fatal("more than maxHeaders accepted")
 	}
 }
 
-func TestLoopbackOnly(t *testing.T) {
-	for _, u := range []string{"http://127.0.0.1:80/x", "http://127.9.9.9/", "http://localhost:1/", "http://[::1]:8080/token", "https://LOCALHOST/"} {
-		if err := loopbackURL(u); err != nil {
-			t.Errorf("%s refused: %v", u, err)
+func TestErrorCode(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"error":{"code":"mint_rate_limited","message":"x"}}` + "\n": "mint_rate_limited",
+		`{"code":4100,"msg":"authentication is invalid"}`:             "",
+		`not json`: "",
+		``:         "",
+	} {
+		if got := errorCode([]byte(body)); got != want {
+			t.Errorf("errorCode(%q) = %q, want %q", body, got, want)
 		}
 	}
-	for _, u := range []string{"http://10.0.0.1/", "http://example.com/", "http://[::2]/", "ftp://127.0.0.1/", "http://0.0.0.0/", "http://127.0.0.1.nip.io/", "://bad"} {
-		if err := loopbackURL(u); err == nil {
-			t.Errorf("%s accepted", u)
+}
+
+func TestPacer(t *testing.T) {
+	start := time.Unix(100, 0)
+	p := pacer{start: start, rate: 1000}
+	if got := p.at(0); !got.Equal(start) {
+		t.Fatalf("at(0) = %v", got)
+	}
+	if got := p.at(2500).Sub(start); got != 2500*time.Millisecond {
+		t.Fatalf("at(2500) = +%v, want 2.5s", got)
+	}
+	if !(pacer{start: start}).at(7).IsZero() {
+		t.Fatal("closed loop should not pace")
+	}
+}
+
+// TestLoopEndToEnd runs the loop against a local server that checks the
+// headers and answers 503 with a cozeauth error for some sessions.
+func TestLoopEndToEnd(t *testing.T) {
+	var n, badHeader atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		if r.Header.Get("X-Api-Key") != "cza_test" || r.Header.Get("X-User-ID") == "" {
+			badHeader.Add(1)
 		}
+		if r.Header.Get("X-User-ID")[len(r.Header.Get("X-User-ID"))-1]%2 == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte(`{"error":{"code":"mint_rate_limited","message":"slow down"}}`))
+			return
+		}
+		w.Write([]byte(`{"access_token":"czs_x"}`))
+	}))
+	defer srv.Close()
+	c := config{url: srv.URL + "/token", method: "post", conns: 4, n: 200, sessions: "distinct", prefix: "t-", timeout: 5 * time.Second, byStatus: true}
+	if err := c.headers.Set("X-API-Key: cza_test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.check(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := runLoop(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests != 200 || n.Load() != 200 || badHeader.Load() != 0 {
+		t.Fatalf("requests %d, served %d, bad headers %d", res.Requests, n.Load(), badHeader.Load())
+	}
+	if res.Status["200"] != 100 || res.Status["503"] != 100 || res.Codes["mint_rate_limited"] != 100 || res.Errors != 100 {
+		t.Fatalf("status %v codes %v errors %d", res.Status, res.Codes, res.Errors)
+	}
+	if res.ByStatus["503"].N != 100 || res.ByStatus["200"].N != 100 {
+		t.Fatalf("by status %+v", res.ByStatus)
+	}
+}
+
+// TestPacedRate: 100 requests at 500/s take about 0.2 s, not less.
+func TestPacedRate(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	c := config{url: srv.URL, method: "GET", conns: 4, n: 100, rate: 500, sessions: "none", timeout: 5 * time.Second}
+	if err := c.check(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	res, err := runLoop(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el < 190*time.Millisecond || res.Requests != 100 || res.Mode != "paced" {
+		t.Fatalf("%d requests in %v (mode %s)", res.Requests, el, res.Mode)
+	}
+}
+
+func TestCheckRefusesNonLoopback(t *testing.T) {
+	c := config{url: "http://example.com/token", conns: 1, n: 1, sessions: "hot", timeout: time.Second}
+	if err := c.check(); err == nil {
+		t.Fatal("non-loopback URL accepted")
 	}
 }
