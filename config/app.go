@@ -176,6 +176,11 @@ func (r *rawApp) resolveEndpoints(a *App, e *errs) {
 	if err != nil {
 		e.add(r.field("api_base"), "use https://api.coze.cn or https://api.coze.com", "%v", err)
 	}
+	if r.Region != "" && coze.RegionOf(a.APIBase) == "" {
+		// An explicit region with an API base elsewhere (an egress proxy,
+		// an emulator): Coze still expects the region's aud.
+		aud = a.Region.Audience()
+	}
 	if a.Region == "" {
 		a.Region = coze.RegionOf(a.APIBase)
 	}

@@ -163,7 +163,8 @@ func TestLoadFileEndpoints(t *testing.T) {
 		{"audience com", "audience: api.coze.com", coze.RegionCOM, "https://api.coze.com", "https://www.coze.com", "api.coze.com", "https://api.coze.com/api/permission/oauth2/token"},
 		{"token_url enterprise", "token_url: https://api.coze.cn/api/permission/oauth2/enterprise_id/e1/token", coze.RegionCN, "https://api.coze.cn", "https://www.coze.cn", "api.coze.cn", "https://api.coze.cn/api/permission/oauth2/enterprise_id/e1/token"},
 		{"emulator", "api_base: http://127.0.0.1:8099\n    audience: api.coze.cn", "", "http://127.0.0.1:8099", "", "api.coze.cn", "http://127.0.0.1:8099/api/permission/oauth2/token"},
-		{"emulator with region", "api_base: http://127.0.0.1:8099\n    region: cn", coze.RegionCN, "http://127.0.0.1:8099", "https://www.coze.cn", "127.0.0.1", "http://127.0.0.1:8099/api/permission/oauth2/token"},
+		{"emulator with region", "api_base: http://127.0.0.1:8099\n    region: cn", coze.RegionCN, "http://127.0.0.1:8099", "https://www.coze.cn", "api.coze.cn", "http://127.0.0.1:8099/api/permission/oauth2/token"},
+		{"proxy without region", "api_base: http://127.0.0.1:8099", "", "http://127.0.0.1:8099", "", "127.0.0.1", "http://127.0.0.1:8099/api/permission/oauth2/token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -47,6 +47,8 @@ func TestAttacksAreRefused(t *testing.T) {
 		{"app not allowed", "POST", `{"app":"bad"}`, bearer(k.alpha), 403, "app_not_allowed"},
 		{"disallowed origin with a key", "POST", "", with(bearer(k.alpha), "Origin", "https://evil.example"), 403, "origin_not_allowed"},
 		{"disallowed origin without a key", "POST", "", map[string]string{"Origin": "https://evil.example"}, 401, "missing_client_key"},
+		{"public origin with a wrong client key", "POST", "", with(bearer("cza_"+strings.Repeat("A", 43)), "Origin", shopOrigin), 401, "invalid_client_key"},
+		{"placeholder token without a public origin", "POST", "", bearer("public"), 401, "invalid_client_key"},
 		{"public origin asking too much", "POST", `{"duration_seconds":3600}`, map[string]string{"Origin": shopOrigin}, 403, "duration_not_allowed"},
 		{"oversized X-User-ID", "POST", "", with(bearer(k.alpha), "X-User-ID", strings.Repeat("u", 300)), 400, "bad_request"},
 		{"prefix pushes session over the limit", "POST", "", with(bearer(k.alpha), "X-User-ID", strings.Repeat("u", 256)), 400, "bad_request"},
@@ -230,6 +232,12 @@ func TestPublicWidgetSessionsComeFromCookie(t *testing.T) {
 	// The same visitor, even claiming to be someone else, gets its own token.
 	if _, _, again := req(cookie, "visitor:someone-else"); again.AccessToken != first.AccessToken {
 		t.Fatal("a returning visitor did not get its own session back")
+	}
+	// A browser SDK must send some token: a placeholder is no key at all
+	// and lands in the visitor's own session.
+	status, _, data := f.do(t, "POST", "/token", "", map[string]string{"Origin": shopOrigin, "Cookie": cookie, "Authorization": "Bearer public"})
+	if status != 200 || decode[tokenAnswer](t, data).AccessToken != first.AccessToken {
+		t.Fatalf("placeholder token from the public origin: status %d %s", status, data)
 	}
 	// A forged cookie does not open anyone's session.
 	name, value, _ := strings.Cut(cookie, "=")
