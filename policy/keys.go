@@ -69,6 +69,9 @@ func NewKeys(clients []Client) (*Keys, error) {
 		}
 		var h [sha256.Size]byte
 		hex.Decode(h[:], []byte(c.Hash[len("sha256:"):]))
+		if prev := k.byHash[h]; prev != nil {
+			return nil, fmt.Errorf("clients %q and %q have the same key hash: give each client its own key", prev.Name, c.Name)
+		}
 		k.byHash[h] = c
 	}
 	return k, nil
@@ -89,8 +92,16 @@ func (k *Keys) Lookup(key string) (*Client, bool) {
 	if !ok {
 		return nil, false
 	}
-	want := HashKey(key)
-	if subtle.ConstantTimeCompare([]byte(want), []byte(c.Hash)) != 1 {
+	// Compare digests, not hex strings: ValidHash accepts upper-case hex.
+	var stored [sha256.Size]byte
+	hexPart, _ := strings.CutPrefix(c.Hash, "sha256:")
+	if len(hexPart) != hex.EncodedLen(sha256.Size) {
+		return nil, false
+	}
+	if _, err := hex.Decode(stored[:], []byte(hexPart)); err != nil {
+		return nil, false
+	}
+	if subtle.ConstantTimeCompare(sum[:], stored[:]) != 1 {
 		return nil, false
 	}
 	return c, true
