@@ -119,12 +119,17 @@ func (c *Config) resolveAccess(fc *fileConfig, dir string, e *errs) {
 			e.list = append(e.list, sub.list...)
 		}
 	}
-	names := map[string]bool{}
+	names, hashes := map[string]bool{}, map[string]string{}
 	for _, cl := range a.Clients {
 		if names[cl.Name] {
 			e.add("clients", "give each client its own name", "duplicate client %q", cl.Name)
 		}
 		names[cl.Name] = true
+		h := strings.ToLower(cl.Hash)
+		if other, dup := hashes[h]; dup && h != "" {
+			e.add("clients", "give each client its own key (`cozeauth keys create`)", "clients %q and %q have the same key hash", other, cl.Name)
+		}
+		hashes[h] = cl.Name
 	}
 	a.Cookie.SameSite = strings.ToLower(orDefault(fc.Cookie.SameSite, "lax"))
 	a.Cookie.Secure = fc.Cookie.Secure
