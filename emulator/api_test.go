@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -70,5 +71,62 @@ func TestStatsEndpoint(t *testing.T) {
 	}
 	if f.srv.Region() != "cn" {
 		t.Errorf("region %q", f.srv.Region())
+	}
+}
+
+// TestAPICalls checks APICalls, LastAPIAuth and the stats api_calls count
+// authenticated API requests of every kind and nothing else.
+func TestAPICalls(t *testing.T) {
+	f := newFixture(t, func(o *emulator.Options) { o.StreamDelay = -1 })
+	tok := f.accessToken()
+	f.srv.AddPAT("pat_calls", "user-calls")
+	want := func(what string, calls int, auth string) {
+		t.Helper()
+		r := f.do(context.Background(), http.MethodGet, "/_emulator/stats", "", "", "")
+		if n := f.srv.APICalls(); n != calls || r.int("api_calls") != int64(calls) {
+			t.Errorf("after %s: APICalls %d, stats %s; want %d", what, n, r.raw, calls)
+		}
+		if a := f.srv.LastAPIAuth(); a != auth {
+			t.Errorf("after %s: LastAPIAuth %q, want %q", what, a, auth)
+		}
+	}
+	want("a mint", 0, "")
+
+	f.wantMe(tok, app1+"-")
+	want("users/me", 1, tok)
+	f.wantMeRejected("Bearer czs_wrong")
+	want("a bad token", 1, "czs_wrong")
+	f.wantMeRejected("")
+	want("no token", 1, "")
+
+	r := f.do(context.Background(), http.MethodPost, "/v3/chat", "application/json", "Bearer pat_calls", chatBody(false, "", "user:hi"))
+	if r.int("code") != 0 {
+		t.Fatalf("chat: %s", r.raw)
+	}
+	want("a chat", 2, "pat_calls")
+	f.streamChat("", "Bearer "+tok, chatBody(true, "", "user:hi"))
+	want("a streamed chat", 3, tok)
+	// Bodies the endpoint refuses after authentication still count.
+	f.do(context.Background(), http.MethodPost, "/v3/chat", "application/json", "Bearer "+tok, `{}`)
+	want("a chat without bot_id", 4, tok)
+
+	body, ctype := multipartBody(t, formPart{field: "file", filename: "f.txt", content: []byte("x")})
+	wantUpload(t, f, f.upload("Bearer "+tok, ctype, body), "f.txt", []byte("x"))
+	want("an upload", 5, tok)
+	f.upload("Bearer nope", ctype, body)
+	want("a rejected upload", 5, "nope")
+
+	f.wsOpen("/v1/chat", wsAuth(tok))
+	want("a WebSocket", 6, tok)
+	f.wsOpen("/v1/chat?authorization=Bearer%20pat_calls", nil)
+	want("a WebSocket authenticated by query", 7, "pat_calls")
+	f.wsDial(f.wsRequest("/v1/chat", nil))
+	want("a WebSocket without a token", 7, "")
+
+	f.mint(nil, "")
+	f.do(context.Background(), http.MethodGet, "/nowhere", "", "Bearer "+tok, "")
+	want("a mint and an unknown path", 7, "")
+	if f.srv.Requests() != 2 {
+		t.Errorf("Requests = %d: API calls were counted as token requests", f.srv.Requests())
 	}
 }

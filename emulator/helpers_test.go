@@ -190,6 +190,13 @@ func (f *fixture) do(ctx context.Context, method, path, ctype, auth, body string
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
+	return f.doReq(req)
+}
+
+// doReq sends req, expects a JSON answer and checks the X-Tt-Logid invariant.
+func (f *fixture) doReq(req *http.Request) response {
+	f.t.Helper()
+	method, path := req.Method, req.URL.Path
 	start := time.Now()
 	res, err := f.hs.Client().Do(req)
 	out := response{err: err, elapsed: time.Since(start)}
@@ -256,3 +263,35 @@ func (f *fixture) wantMeRejected(auth string) {
 		f.t.Errorf("users/me with bad credential: %d %s", r.status, r.raw)
 	}
 }
+
+// accessToken mints a fresh access token for app1 (900 s).
+func (f *fixture) accessToken() string {
+	f.t.Helper()
+	return wantOK(f.t, f, f.mint(nil, ""), 900)
+}
+
+// data returns the "data" object of an API answer.
+func (r response) data() map[string]any {
+	d, _ := r.body["data"].(map[string]any)
+	return d
+}
+
+// wantAPIError checks an answer has Coze's OpenAPI error shape
+// {"code":code,"msg":...,"detail":{"logid":<X-Tt-Logid>}} with the given
+// HTTP status, and returns its msg.
+func wantAPIError(t *testing.T, r response, status int, code int64) string {
+	t.Helper()
+	if r.err != nil {
+		t.Fatalf("transport error: %v", r.err)
+	}
+	if r.status != status || r.int("code") != code || r.str("msg") == "" {
+		t.Errorf("got %d %s, want HTTP %d with code %d and a msg", r.status, r.raw, status, code)
+	}
+	detail, _ := r.body["detail"].(map[string]any)
+	if id := r.header.Get("X-Tt-Logid"); detail["logid"] != id {
+		t.Errorf("detail.logid = %v, want the X-Tt-Logid header %q", detail["logid"], id)
+	}
+	return r.str("msg")
+}
+
+var idRE = regexp.MustCompile(`^7[0-9]{18}$`)

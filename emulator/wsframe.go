@@ -138,7 +138,8 @@ func closePayload(code int, reason string) []byte {
 	return append(p, reason...)
 }
 
-// readFrame reads one client frame, whose payload may be at most limit bytes.
+// readFrame reads one client frame; a data frame's payload may be at most
+// limit bytes (control frames, at most 125, do not count).
 func (c *wsConn) readFrame(limit int) (wsFrame, error) {
 	var h [2]byte
 	if _, err := io.ReadFull(c.br, h[:]); err != nil {
@@ -167,7 +168,7 @@ func (c *wsConn) readFrame(limit int) (wsFrame, error) {
 		}
 		n = binary.BigEndian.Uint64(ext[:])
 	}
-	if n > uint64(max(limit, 0)) {
+	if f.op < wsClose && n > uint64(max(limit, 0)) { // control frames are not part of the message
 		return f, &wsFail{wsTooBig, "message too big"}
 	}
 	var mask [4]byte
