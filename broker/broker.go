@@ -187,6 +187,12 @@ func (b *Broker) mint(e *entry) (*coze.Token, error) {
 		return &st.tok, nil
 	}
 	if err := b.wait(ctx, e.req.App); err != nil {
+		// Nothing was minted: an entry added for this request alone must
+		// not hold a cache slot, or a flood of throttled one-off sessions
+		// would evict other callers' tokens.
+		if e.st.Load() == emptyState {
+			b.cache.remove(e.key, e)
+		}
 		return nil, err
 	}
 	tok, err := b.sources[e.req.App].Mint(ctx, e.req)
@@ -226,25 +232,20 @@ func (b *Broker) wait(ctx context.Context, app string) error {
 	if l == nil {
 		return nil
 	}
-	r := l.Reserve()
-	d := r.Delay()
-	if !r.OK() || d > b.opts.MintWait {
-		r.Cancel()
+	// Wait with a deadline reserves a slot only if it is due before the
+	// deadline and otherwise leaves the limiter as it was. (Reserve, then
+	// Cancel when too far away, leaks: under a flood of concurrent
+	// refusals the cancels hand back more than was taken.)
+	wctx, cancel := context.WithTimeout(ctx, b.opts.MintWait)
+	defer cancel()
+	if err := l.Wait(wctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		b.failures.Add(1)
 		return ErrThrottled
 	}
-	if d == 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		r.Cancel()
-		return ctx.Err()
-	}
+	return nil
 }
 
 // fromShared returns the state of a token from the shared store that is

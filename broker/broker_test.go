@@ -443,3 +443,58 @@ func TestMintRateCapsDistinctSessions(t *testing.T) {
 		}
 	})
 }
+
+// A request refused by the mint cap leaves nothing in the cache, so a
+// flood of throttled one-off sessions cannot evict other callers' tokens.
+func TestThrottledLeavesNoEntry(t *testing.T) {
+	src := &fakeSource{life: time.Hour}
+	b := New(map[string]Source{"app": src}, Options{MaxEntries: 100,
+		MintRate: map[string]Rate{"app": {PerSecond: 0.001, Burst: 1}}, MintWait: time.Millisecond})
+	defer b.Close()
+	idle := Request{App: "app", Session: "idle"}
+	mustToken(t, b, idle)
+	for i := range 1000 {
+		if _, _, err := b.Token(t.Context(), Request{App: "app", Session: fmt.Sprint("flood-", i)}); !errors.Is(err, ErrThrottled) {
+			t.Fatalf("flood-%d: err = %v, want ErrThrottled", i, err)
+		}
+	}
+	if n := b.Len(); n != 1 {
+		t.Errorf("the cache holds %d entries after a throttled flood, want 1", n)
+	}
+	if _, out, err := b.Token(t.Context(), idle); err != nil || out != Hit {
+		t.Fatalf("the idle caller's token did not survive a throttled flood: outcome %v, err %v", out, err)
+	}
+}
+
+// The mint cap holds under a sustained flood of distinct sessions from
+// many goroutines at once (real time: the leak needs real contention on
+// the limiter). Refusals must not hand back more than they took.
+func TestMintRateHoldsUnderContention(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real-time flood")
+	}
+	const perSecond, burst = 50, 50
+	src := &fakeSource{life: time.Hour}
+	b := New(map[string]Source{"app": src}, Options{MintRate: map[string]Rate{"app": {PerSecond: perSecond, Burst: burst}}})
+	defer b.Close()
+	var seq atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	stop := start.Add(time.Second)
+	for range 256 {
+		wg.Go(func() {
+			for time.Now().Before(stop) {
+				_, _, err := b.Token(context.Background(), Request{App: "app", Session: fmt.Sprint("flood-", seq.Add(1))})
+				if err != nil && !errors.Is(err, ErrThrottled) {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if got, most := src.calls.Load(), burst+perSecond*elapsed.Seconds()+1; float64(got) > most {
+		t.Fatalf("%d mints in %v under a %d/s cap (burst %d): at most %.0f allowed", got, elapsed, perSecond, burst, most)
+	}
+}
