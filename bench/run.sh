@@ -36,7 +36,8 @@
 # the flood app's mint_rate, BENCH_KEEP (set: keep the temp dir with logs,
 # configs and raw results), BENCH_GOMEMLIMIT (unset; e.g. 85MiB: run the
 # cozeauth servers, and only them, with that GOMEMLIMIT; an experiment, not
-# the default).
+# the default), BENCH_GOGC (unset; the same for GOGC). Either one turns off
+# serve's own memory tuning.
 #
 # Exit status: 0 when every target passes, 1 when one fails, 2 on error.
 set -euo pipefail
@@ -187,11 +188,14 @@ echo "== build (in $tmp)"
 rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ -n $(git -C "$root" status --porcelain 2>/dev/null) ]]; then rev="$rev+dirty"; fi
 echo "== machine: $(nproc) CPUs, $(go version | cut -d' ' -f3-), $(uname -sr); cozeauth at $rev"
-echo "   conns=$CONNS duration=$DURATION warmup=$WARMUP rounds=$ROUNDS burst=$BURST sessions=$SESSIONS (c=$SESSIONS_CONNS) flood=$FLOOD (c=$FLOOD_CONNS, mint_rate $MINT_PER_S/s burst $MINT_BURST)${BENCH_GOMEMLIMIT:+ cozeauth GOMEMLIMIT=$BENCH_GOMEMLIMIT}"
+echo "   conns=$CONNS duration=$DURATION warmup=$WARMUP rounds=$ROUNDS burst=$BURST sessions=$SESSIONS (c=$SESSIONS_CONNS) flood=$FLOOD (c=$FLOOD_CONNS, mint_rate $MINT_PER_S/s burst $MINT_BURST)${BENCH_GOMEMLIMIT:+ cozeauth GOMEMLIMIT=$BENCH_GOMEMLIMIT}${BENCH_GOGC:+ cozeauth GOGC=$BENCH_GOGC}"
 
 coze_env=()
 if [[ -n ${BENCH_GOMEMLIMIT:-} ]]; then
 	coze_env=("GOMEMLIMIT=$BENCH_GOMEMLIMIT")
+fi
+if [[ -n ${BENCH_GOGC:-} ]]; then
+	coze_env+=("GOGC=$BENCH_GOGC")
 fi
 
 # start_serve NAME [VAR=VALUE...] [FLAG...]: start `cozeauth serve` in the

@@ -10,6 +10,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cozeauth/cozeauth/broker"
@@ -64,10 +65,25 @@ func (s *Server) newGateway(timeout time.Duration) *httputil.ReverseProxy {
 		Transport:      &retryTransport{base: base, broker: s.broker},
 		FlushInterval:  -1,
 		ModifyResponse: modifyResponse,
+		BufferPool:     copyBuffers,
 		ErrorHandler:   s.gatewayError,
 		ErrorLog:       nil,
 	}
 }
+
+// copyBuffers reuses the proxy's 32 KiB copy buffers across requests.
+var copyBuffers = &bufferPool{}
+
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 func rewrite(pr *httputil.ProxyRequest) {
 	call := pr.In.Context().Value(callKey{}).(*gatewayCall)

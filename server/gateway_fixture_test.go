@@ -36,7 +36,7 @@ func (u *upstream) count() int {
 
 // gatewayFixture serves the gateway with one app whose API base is an
 // upstream; api answers API calls.
-func gatewayFixture(t *testing.T, api http.HandlerFunc, o Options) (*fixture, *upstream) {
+func gatewayFixture(t testing.TB, api http.HandlerFunc, o Options) (*fixture, *upstream) {
 	t.Helper()
 	f := newFixture(t)
 	up := &upstream{handler: api}

@@ -47,6 +47,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cozeauth/cozeauth/bench/internal/header"
 	"github.com/cozeauth/cozeauth/bench/internal/hist"
 	"github.com/cozeauth/cozeauth/bench/internal/loopback"
 )
@@ -58,7 +59,6 @@ const (
 	maxRequests = 50_000_000
 	maxDuration = 15 * time.Minute
 	maxRate     = 1_000_000
-	maxHeaders  = 32
 )
 
 type config struct {
@@ -75,51 +75,8 @@ type config struct {
 	preconnect string
 	timeout    time.Duration
 	rate       float64
-	headers    headerList
+	headers    header.List
 	byStatus   bool
-}
-
-// headerList is the repeatable -header flag.
-type headerList []header
-
-type header struct{ key, value string }
-
-func (h *headerList) String() string {
-	var parts []string
-	for _, x := range *h {
-		parts = append(parts, x.key+": "+x.value)
-	}
-	return strings.Join(parts, ", ")
-}
-
-func (h *headerList) Set(s string) error {
-	x, err := parseHeader(s)
-	if err != nil {
-		return err
-	}
-	if len(*h) >= maxHeaders {
-		return fmt.Errorf("at most %d headers", maxHeaders)
-	}
-	*h = append(*h, x)
-	return nil
-}
-
-// parseHeader reads "Key: value" (or "Key:value").
-func parseHeader(s string) (header, error) {
-	k, v, ok := strings.Cut(s, ":")
-	k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-	if !ok || k == "" {
-		return header{}, fmt.Errorf("header %q: use Key:Value", s)
-	}
-	for _, r := range k {
-		if r <= ' ' || r >= 0x7f || strings.ContainsRune("()<>@,;:\\\"/[]?={}", r) {
-			return header{}, fmt.Errorf("header %q: bad character %q in the name", s, r)
-		}
-	}
-	if strings.ContainsAny(v, "\r\n\x00") {
-		return header{}, fmt.Errorf("header %q: control character in the value", k)
-	}
-	return header{http.CanonicalHeaderKey(k), v}, nil
 }
 
 func main() {
@@ -302,10 +259,8 @@ func (s *stats) do(ctx context.Context, client *http.Client, c *config, session 
 		s.fail(err.Error())
 		return
 	}
-	for _, h := range c.headers {
-		req.Header[h.key] = []string{h.value}
-	}
-	if session != "" {
+	c.headers.Apply(req)
+	if session != "" { // after -header: the session wins over an X-User-ID given there
 		req.Header["X-User-Id"] = []string{session}
 	}
 	start := time.Now()

@@ -8,35 +8,6 @@ import (
 	"time"
 )
 
-func TestParseHeader(t *testing.T) {
-	for in, want := range map[string]header{
-		"X-API-Key: cza_abc":         {"X-Api-Key", "cza_abc"},
-		"authorization:Bearer czs_1": {"Authorization", "Bearer czs_1"},
-		" X-Cozeauth-App :  bench  ": {"X-Cozeauth-App", "bench"},
-		"X-Empty:":                   {"X-Empty", ""},
-		"X-Colon: a:b:c":             {"X-Colon", "a:b:c"},
-	} {
-		got, err := parseHeader(in)
-		if err != nil || got != want {
-			t.Errorf("parseHeader(%q) = %+v, %v; want %+v", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"no colon", ": value", "Bad Name: x", "X-A: b\r\nX-B: c", "X(: y"} {
-		if _, err := parseHeader(in); err == nil {
-			t.Errorf("parseHeader(%q) accepted", in)
-		}
-	}
-	var l headerList
-	for range maxHeaders {
-		if err := l.Set("X-A: 1"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := l.Set("X-A: 1"); err == nil {
-		t.Fatal("more than maxHeaders accepted")
-	}
-}
-
 func TestErrorCode(t *testing.T) {
 	for body, want := range map[string]string{
 		`{"error":{"code":"mint_rate_limited","message":"x"}}` + "\n": "mint_rate_limited",
@@ -125,5 +96,28 @@ func TestCheckRefusesNonLoopback(t *testing.T) {
 	c := config{url: "http://example.com/token", conns: 1, n: 1, sessions: "hot", timeout: time.Second}
 	if err := c.check(); err == nil {
 		t.Fatal("non-loopback URL accepted")
+	}
+}
+
+// TestSessionOverridesHeader: the per-request X-User-ID is set after the
+// -header ones, so it wins over an X-User-ID given with -header.
+func TestSessionOverridesHeader(t *testing.T) {
+	var got atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.Header.Values("X-User-ID"))
+	}))
+	defer srv.Close()
+	c := config{url: srv.URL, method: "GET", conns: 1, n: 1, sessions: "hot", session: "mine", timeout: 5 * time.Second}
+	if err := c.headers.Set("X-User-ID: theirs"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.check(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runLoop(&c); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := got.Load().([]string); len(v) != 1 || v[0] != "mine" {
+		t.Fatalf("X-User-ID = %q, want [mine]", v)
 	}
 }

@@ -9,6 +9,8 @@
 //     each event took to reach it;
 //   - POST /v1/files/upload: a multipart upload read as a stream and
 //     thrown away, answering the byte count of its "file" part;
+//   - GET /v1/users/me: a small fixed JSON answer, the cheap authenticated
+//     call that latency is measured with;
 //   - /api/permission/...: forwarded to -token-upstream (the Coze
 //     emulator), so cozeauth mints its tokens there;
 //   - GET /_bench/stats: counters as JSON.
@@ -92,6 +94,7 @@ type server struct {
 	events       atomic.Int64
 	uploads      atomic.Int64
 	uploadBytes  atomic.Int64
+	usersMe      atomic.Int64
 	unauthorized atomic.Int64
 }
 
@@ -99,6 +102,7 @@ func newServer(tokenTarget *url.URL) *server {
 	s := &server{mux: http.NewServeMux()}
 	s.mux.HandleFunc("POST /v3/chat", s.chat)
 	s.mux.HandleFunc("POST /v1/files/upload", s.upload)
+	s.mux.HandleFunc("GET /v1/users/me", s.usersMeHandler)
 	s.mux.HandleFunc("GET /_bench/stats", s.stats)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	if tokenTarget != nil {
@@ -272,8 +276,20 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, `{"code":0,"msg":"","data":{"id":"file_bench","bytes":%d,"file_name":%q,"created_at":%d}}`+"\n", n, name, time.Now().Unix())
 }
 
+// usersMeBody is Coze's GET /v1/users/me, answered with a fixed user.
+var usersMeBody = []byte(`{"code":0,"msg":"","data":{"user_id":"7000000000000000001","user_name":"bench","nick_name":"bench","avatar_url":"https://example.invalid/a.png"}}` + "\n")
+
+func (s *server) usersMeHandler(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r) {
+		return
+	}
+	s.usersMe.Add(1)
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(usersMeBody)
+}
+
 func (s *server) stats(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprintf(w, `{"chats":%d,"chats_done":%d,"active_chats":%d,"peak_active_chats":%d,"events":%d,"uploads":%d,"upload_bytes":%d,"unauthorized":%d}`+"\n",
-		s.chats.Load(), s.chatsDone.Load(), s.active.Load(), s.peakActive.Load(), s.events.Load(), s.uploads.Load(), s.uploadBytes.Load(), s.unauthorized.Load())
+	fmt.Fprintf(w, `{"chats":%d,"chats_done":%d,"active_chats":%d,"peak_active_chats":%d,"events":%d,"uploads":%d,"upload_bytes":%d,"users_me":%d,"unauthorized":%d}`+"\n",
+		s.chats.Load(), s.chatsDone.Load(), s.active.Load(), s.peakActive.Load(), s.events.Load(), s.uploads.Load(), s.uploadBytes.Load(), s.usersMe.Load(), s.unauthorized.Load())
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/config"
+	"github.com/cozeauth/cozeauth/internal/memtune"
 	"github.com/cozeauth/cozeauth/server"
 )
 
@@ -91,6 +92,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
+	go memtune.Run(ctx, 2*time.Second)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (pick another with --listen)", cfg.Listen, err)
