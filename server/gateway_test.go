@@ -241,13 +241,42 @@ func TestGatewayUpstreamFailures(t *testing.T) {
 		case "/v1/reset":
 			c, _, _ := w.(http.Hijacker).Hijack()
 			c.Close()
+		case "/v3/chat": // one event, then the connection drops mid-stream
+			w.Header().Set("Content-Type", "text/event-stream")
+			fmt.Fprint(w, "event:conversation.chat.created\ndata:{}\n\n")
+			w.(http.Flusher).Flush()
+			c, _, _ := w.(http.Hijacker).Hijack()
+			c.Close()
 		}
 	}, Options{GatewayTimeout: 300 * time.Millisecond})
-	for path, want := range map[string]string{"/v1/hang": "upstream_timeout", "/v1/reset": "upstream_error"} {
-		status, _, body := f.do(t, "GET", path, "", nil)
-		if e := decode[errAnswer](t, body).Error; (status != 504 && status != 502) || e.Code != want {
-			t.Errorf("%s: %d %s, want %s", path, status, body, want)
+	base := runtime.NumGoroutine()
+	for range 5 {
+		for path, want := range map[string]string{"/v1/hang": "upstream_timeout", "/v1/reset": "upstream_error"} {
+			status, _, body := f.do(t, "GET", path, "", nil)
+			if e := decode[errAnswer](t, body).Error; (status != 504 && status != 502) || e.Code != want {
+				t.Errorf("%s: %d %s, want %s", path, status, body, want)
+			}
 		}
+		// A stream cut upstream reaches the caller as a stream that ends
+		// after the events that were sent, not as a hang.
+		resp, err := http.Post(f.srv.URL+"/v3/chat", "application/json", strings.NewReader(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(got), "conversation.chat.created") {
+			t.Fatalf("cut stream: %d %q", resp.StatusCode, got)
+		}
+	}
+	http.DefaultClient.CloseIdleConnections()
+	f.srv.Client().CloseIdleConnections()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > base+5 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > base+5 {
+		t.Fatalf("%d goroutines after hung, reset and cut upstreams, %d before: a leak", n, base)
 	}
 }
 
