@@ -39,8 +39,11 @@
 # BENCH_STREAM_INTERVAL (500ms), BENCH_STREAM_RAMP (2s), BENCH_KEEP (set:
 # keep the temp dir with logs and raw results).
 #
+# Helpers shared with bench/run.sh are in bench/lib.sh.
+#
 # Exit status: 0 when every target passes, 1 when one fails, 2 on error.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ROUNDS=${BENCH_ROUNDS:-3}
 RATE=${BENCH_RATE:-1000}
@@ -61,70 +64,8 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/cozeauth-gwbench.XXXXXX")
 pids=()
 bg_pid= # a client running in the background, while it runs
 
-cleanup() {
-	local p
-	for p in ${bg_pid:+"$bg_pid"} "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	if [[ -n ${BENCH_KEEP:-} ]]; then
-		echo "logs and raw results kept in $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
-}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-die() {
-	echo "gateway.sh: $*" >&2
-	exit 2
-}
-
-# jnum LINE FIELD: a top-level number field of a flat JSON line.
-jnum() {
-	local v
-	v=$(sed -n "s/.*\"$2\":\([-0-9.eE+]*\).*/\1/p" <<<"$1")
-	[[ -n $v ]] || die "no field $2 in: $1"
-	echo "$v"
-}
-
-# wait_for FILE REGEX: print the first match of REGEX in FILE, waiting up to 30s.
-wait_for() {
-	local i m
-	for ((i = 0; i < 300; i++)); do
-		if m=$(grep -o -m1 -E "$2" "$1" 2>/dev/null); then
-			echo "$m"
-			return 0
-		fi
-		sleep 0.1
-	done
-	die "timed out waiting for /$2/ in $1: $(tail -5 "$1" 2>/dev/null)"
-}
-
-# wait_ok URL: wait up to 10s for a 200 from URL.
-wait_ok() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		if curl -fsS -o /dev/null "$1" 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	die "$1 does not answer"
-}
-
-rss_kb() {
-	awk '$1 == "VmRSS:" {print $2}' "/proc/$1/status"
-}
-
-hwm_kb() {
-	awk '$1 == "VmHWM:" {print $2}' "/proc/$1/status"
-}
-
-mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 # lt A B: A < B, as decimals.
 lt() {
@@ -134,11 +75,6 @@ lt() {
 # sub A B: A - B, to the microsecond.
 sub() {
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'
-}
-
-# median X...: the median of numbers.
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
 
 # maxof X...: the largest of numbers.
@@ -193,27 +129,13 @@ if [[ $(ulimit -n) != unlimited ]] && (($(ulimit -n) < need_fds)); then
 	ulimit -n "$need_fds" || die "cannot raise ulimit -n to $need_fds"
 fi
 
-echo "== build (in $tmp)"
-(
-	cd "$root"
-	go build -o "$tmp/cozeauth" ./cmd/cozeauth
-	go build -o "$tmp/upstream" ./bench/upstream
-	go build -o "$tmp/pair" ./bench/pair
-	go build -o "$tmp/stream" ./bench/stream
-) || die "build failed"
-
-rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n $(git -C "$root" status --porcelain 2>/dev/null) ]]; then rev="$rev+dirty"; fi
-echo "== machine: $(nproc) CPUs, $(go version | cut -d' ' -f3-), $(uname -sr); cozeauth at $rev; ulimit -n $(ulimit -n)"
+build cmd/cozeauth bench/upstream bench/pair bench/stream
+echo "== machine: $(machine); ulimit -n $(ulimit -n)"
 echo "   rounds=$ROUNDS latency: rate=$RATE/s c=$LAT_CONNS d=$LAT_DURATION; sse: $SSE_STREAMS x $SSE_EVENTS events every $SSE_INTERVAL;"
 echo "   upload=$UPLOAD_SIZE; held: $STREAMS x $STREAM_EVENTS events every $STREAM_INTERVAL, ramp $STREAM_RAMP"
 
 # Every server listens on port 0 (a free port, no race) and logs its address.
-"$tmp/cozeauth" keygen --out "$tmp/keys" >/dev/null 2>&1 || die "keygen failed"
-"$tmp/cozeauth" emulator --listen 127.0.0.1:0 --pub "$tmp/keys/public_key.pem" \
-	--client-id 1170000000000 --kid bench-kid >"$tmp/emulator.out" 2>"$tmp/emulator.log" &
-pids+=("$!")
-emu_base=$(wait_for "$tmp/emulator.out" 'listening on http://127\.0\.0\.1:[0-9]+' | sed 's/.*on //')
+start_emulator
 "$tmp/upstream" -listen 127.0.0.1:0 -token-upstream "$emu_base" 2>"$tmp/upstream.log" &
 up_pid=$!
 pids+=("$up_pid")
@@ -234,15 +156,6 @@ token=$(curl -fsS -X POST -H "X-User-ID: $SESSION" "$coze_base/token" | sed -n '
 direct_auth="Authorization: Bearer $token"
 via_session="X-User-ID: $SESSION"
 up_stats() { curl -fsS "$up_base/_bench/stats"; }
-
-run_tool() { # NAME TOOL ARGS...: run a tool, print and save its line
-	local name=$1 tool=$2 line
-	shift 2
-	line=$("$tmp/$tool" "$@") || die "$tool failed for $name"
-	echo "$line" >>"$tmp/results.jsonl"
-	echo "   $name: $line" >&2
-	echo "$line"
-}
 
 rss_start=$(rss_kb "$coze_pid")
 
@@ -361,15 +274,6 @@ echo "CPU used by other processes, % of all $(nproc) CPUs: (a) $other_a, (b) $ot
 echo
 
 fail=0
-check() { # NAME OK DETAIL
-	if [[ $2 == 1 ]]; then
-		echo "PASS  $1 ($3)"
-	else
-		echo "FAIL  $1 ($3)"
-		fail=1
-	fi
-}
-ok() { if "$@"; then echo 1; else echo 0; fi; }
 check "$UPLOAD_SIZE upload: RSS rise < 50 MB" "$(ok test "$upload_ok" -eq 1 -a "$rss_rise" -lt $((50 * 1024)))" \
 	"$(mb "$rss_rise") MB, $(jnum "$up_gw" server_bytes) bytes received upstream, $(jnum "$up_gw" errors) errors"
 check "added latency p50 < 0.5 ms" "$(ok lt "$added50" 0.5)" "median $added50 ms over $ROUNDS rounds: ${add50[*]}"

@@ -39,8 +39,12 @@
 # the default), BENCH_GOGC (unset; the same for GOGC). Either one turns off
 # serve's own memory tuning.
 #
+# Helpers shared with bench/gateway.sh are in bench/lib.sh.
+#
 # Exit status: 0 when every target passes, 1 when one fails, 2 on error.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 DURATION=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNS:-64}
 WARMUP=${BENCH_WARMUP:-2s}
@@ -64,35 +68,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cozeauth-bench.XXXXXX")
 pids=()
 
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	if [[ -n ${BENCH_KEEP:-} ]]; then
-		echo "logs and raw results kept in $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
-}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-die() {
-	echo "run.sh: $*" >&2
-	exit 2
-}
-
-# jnum LINE FIELD: a top-level number field of a flat JSON line.
-jnum() {
-	local v
-	v=$(sed -n "s/.*\"$2\":\([-0-9.eE+]*\).*/\1/p" <<<"$1")
-	[[ -n $v ]] || die "no field $2 in: $1"
-	echo "$v"
-}
 
 # status_count LINE CODE: how many answers in load's LINE had HTTP status
 # CODE (0 if none).
@@ -109,37 +86,8 @@ status_p99() {
 	if [[ -n $v ]]; then jnum "$v" p99_ms; else echo -; fi
 }
 
-# wait_for FILE REGEX: print the first match of REGEX in FILE, waiting up to 30s.
-wait_for() {
-	local i m
-	for ((i = 0; i < 300; i++)); do
-		if m=$(grep -o -m1 -E "$2" "$1" 2>/dev/null); then
-			echo "$m"
-			return 0
-		fi
-		sleep 0.1
-	done
-	die "timed out waiting for /$2/ in $1: $(tail -5 "$1" 2>/dev/null)"
-}
-
-# wait_ok URL: wait up to 10s for a 200 from URL.
-wait_ok() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		if curl -fsS -o /dev/null "$1" 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	die "$1 does not answer"
-}
-
 mints() {
 	jnum "$(curl -fsS "$stats_url")" mints
-}
-
-rss_kb() {
-	awk '$1 == "VmRSS:" {print $2}' "/proc/$1/status"
 }
 
 # cpu_ticks PID: user + system CPU time of PID so far, in clock ticks.
@@ -151,12 +99,6 @@ cpu_ticks() {
 }
 clk_tck=$(getconf CLK_TCK)
 
-hwm_kb() {
-	awk '$1 == "VmHWM:" {print $2}' "/proc/$1/status"
-}
-
-mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-
 # ge A B: A >= B, as decimals.
 ge() {
 	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'
@@ -167,27 +109,13 @@ div() {
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'
 }
 
-# median NUMBER...: the median, to 3 decimals.
-median() {
-	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
-}
-
 # mean NUMBER...: the mean, to 1 decimal.
 mean() {
 	printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%.1f", (NR > 0 ? s / NR : 0) }'
 }
 
-echo "== build (in $tmp)"
-(
-	cd "$root"
-	go build -o "$tmp/cozeauth" ./cmd/cozeauth
-	go build -o "$tmp/hello" ./bench/hello
-	go build -o "$tmp/load" ./bench/load
-) || die "build failed"
-
-rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n $(git -C "$root" status --porcelain 2>/dev/null) ]]; then rev="$rev+dirty"; fi
-echo "== machine: $(nproc) CPUs, $(go version | cut -d' ' -f3-), $(uname -sr); cozeauth at $rev"
+build cmd/cozeauth bench/hello bench/load
+echo "== machine: $(machine)"
 echo "   conns=$CONNS duration=$DURATION warmup=$WARMUP rounds=$ROUNDS burst=$BURST sessions=$SESSIONS (c=$SESSIONS_CONNS) flood=$FLOOD (c=$FLOOD_CONNS, mint_rate $MINT_PER_S/s burst $MINT_BURST)${BENCH_GOMEMLIMIT:+ cozeauth GOMEMLIMIT=$BENCH_GOMEMLIMIT}${BENCH_GOGC:+ cozeauth GOGC=$BENCH_GOGC}"
 
 coze_env=()
@@ -247,11 +175,7 @@ write_config() {
 
 # The Coze emulator runs as its own process, so the RSS measured below is
 # cozeauth's alone.
-"$tmp/cozeauth" keygen --out "$tmp/keys" >/dev/null 2>&1 || die "keygen failed"
-"$tmp/cozeauth" emulator --listen 127.0.0.1:0 --pub "$tmp/keys/public_key.pem" \
-	--client-id 1170000000000 --kid bench-kid >"$tmp/emulator.out" 2>"$tmp/emulator.log" &
-pids+=("$!")
-emu_base=$(wait_for "$tmp/emulator.out" 'listening on http://127\.0\.0\.1:[0-9]+' | sed 's/.*on //')
+start_emulator
 stats_url="$emu_base/_emulator/stats"
 wait_ok "$stats_url"
 
@@ -292,12 +216,7 @@ cpu_us_per_req() {
 }
 
 run_load() { # NAME ARGS...: run load, print and save its line
-	local name=$1 line
-	shift
-	line=$("$tmp/load" "$@") || die "load failed for $name"
-	echo "$line" >>"$tmp/results.jsonl"
-	echo "   $name: $line" >&2
-	echo "$line"
+	run_tool "$1" load "${@:2}"
 }
 
 # hot_run NAME URL PID [LOAD FLAG...]: warm up, then one measured hot-session
@@ -430,15 +349,6 @@ echo "flood RSS: $(mb "$flood_rss_before") MB before, $(mb "$flood_rss_after") M
 echo
 
 fail=0
-check() { # NAME OK DETAIL
-	if [[ $2 == 1 ]]; then
-		echo "PASS  $1 ($3)"
-	else
-		echo "FAIL  $1 ($3)"
-		fail=1
-	fi
-}
-ok() { if "$@"; then echo 1; else echo 0; fi; }
 check "hot rps >= 0.9 x baseline" "$(ok ge "$ratio" 0.9)" "median ratio $ratio over $ROUNDS rounds"
 check "hot phase: no errors" "$(ok test "$hot_errors" -eq 0)" "$hot_errors errors"
 check "key check + policy: keyed rps >= 0.95 x open" "$(ok ge "$keyed_ratio" 0.95)" "median ratio $keyed_ratio over $ROUNDS rounds; CPU per request keyed/open $keyed_cpu_ratio"

@@ -50,6 +50,7 @@ import (
 	"github.com/cozeauth/cozeauth/bench/internal/header"
 	"github.com/cozeauth/cozeauth/bench/internal/hist"
 	"github.com/cozeauth/cozeauth/bench/internal/loopback"
+	"github.com/cozeauth/cozeauth/bench/internal/report"
 )
 
 // Hard limits: the tool is bounded in count and time whatever the flags.
@@ -118,11 +119,8 @@ func main() {
 }
 
 func (c *config) check() error {
-	if c.url == "" {
-		return errors.New("-url is required")
-	}
-	if err := loopback.CheckURL(c.url); err != nil {
-		return fmt.Errorf("-url: %w", err)
+	if err := loopback.CheckFlag("-url", c.url); err != nil {
+		return err
 	}
 	if c.preconnect != "" {
 		if err := loopback.CheckURL(c.preconnect); err != nil {
@@ -476,13 +474,6 @@ func preconnect(client *http.Client, u string, n int) error {
 	return nil
 }
 
-func statusName(k int) string {
-	if k == 0 {
-		return "transport_error"
-	}
-	return strconv.Itoa(k)
-}
-
 func summarize(mode string, c *config, conns int, st *stats, elapsed time.Duration) *result {
 	sec := elapsed.Seconds()
 	s := st.hist.Summarize()
@@ -497,19 +488,14 @@ func summarize(mode string, c *config, conns int, st *stats, elapsed time.Durati
 	if sec > 0 {
 		res.RPS = hist.Round(float64(st.requests)/sec, 1)
 	}
-	if len(st.status) > 0 {
-		res.Status = map[string]int{}
-		for k, v := range st.status {
-			res.Status[statusName(k)] = v
-		}
-	}
+	res.Status = report.Statuses(st.status)
 	if len(st.codes) > 0 {
 		res.Codes = st.codes
 	}
 	if len(st.byStatus) > 0 {
 		res.ByStatus = map[string]hist.Summary{}
 		for k, h := range st.byStatus {
-			res.ByStatus[statusName(k)] = h.Summarize()
+			res.ByStatus[report.StatusName(k)] = h.Summarize()
 		}
 	}
 	return res

@@ -84,13 +84,11 @@ func main() {
 }
 
 func (c *config) check() error {
-	for _, u := range []struct{ name, url string }{{"-a", c.a.url}, {"-b", c.b.url}} {
-		if u.url == "" {
-			return fmt.Errorf("%s is required", u.name)
-		}
-		if err := loopback.CheckURL(u.url); err != nil {
-			return fmt.Errorf("%s: %w", u.name, err)
-		}
+	if err := loopback.CheckFlag("-a", c.a.url); err != nil {
+		return err
+	}
+	if err := loopback.CheckFlag("-b", c.b.url); err != nil {
+		return err
 	}
 	switch {
 	case c.conns < 1 || c.conns > maxConns:

@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/cozeauth/cozeauth/bench/internal/hist"
 	"github.com/cozeauth/cozeauth/bench/internal/loopback"
+	"github.com/cozeauth/cozeauth/bench/internal/report"
 )
 
 // chatBody is a small Coze chat request (bench/upstream ignores it).
@@ -130,18 +130,8 @@ func runChat(c *config) *chatResult {
 		DelayP50: d.P50, DelayP90: d.P90, DelayP99: d.P99, DelayMax: d.Max, DelayMean: d.Mean,
 		FirstP50: f.P50, FirstP99: f.P99,
 	}
-	res.Status = map[string]int{}
-	for k, v := range all.status {
-		res.Status[statusName(k)] = v
-	}
+	res.Status = report.Statuses(all.status)
 	return res
-}
-
-func statusName(k int) string {
-	if k == 0 {
-		return "transport_error"
-	}
-	return strconv.Itoa(k)
 }
 
 // chatOnce runs one streamed chat. It returns the HTTP status (0 when

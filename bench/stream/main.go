@@ -105,11 +105,8 @@ func main() {
 }
 
 func (c *config) check() error {
-	if c.url == "" {
-		return errors.New("-url is required")
-	}
-	if err := loopback.CheckURL(c.url); err != nil {
-		return fmt.Errorf("-url: %w", err)
+	if err := loopback.CheckFlag("-url", c.url); err != nil {
+		return err
 	}
 	if c.timeout <= 0 || c.timeout > maxTimeout {
 		return fmt.Errorf("-timeout must be in (0, %v]", maxTimeout)

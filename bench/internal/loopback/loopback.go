@@ -29,6 +29,18 @@ func CheckURL(raw string) error {
 	return nil
 }
 
+// CheckFlag checks the URL given to a required flag (name with its dash,
+// e.g. "-url"): it must be set and pass CheckURL; the error names the flag.
+func CheckFlag(name, raw string) error {
+	if raw == "" {
+		return fmt.Errorf("%s is required", name)
+	}
+	if err := CheckURL(raw); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
 // Host reports whether h is "localhost" or a loopback IP literal.
 func Host(h string) bool {
 	if strings.EqualFold(h, "localhost") {
