@@ -169,6 +169,8 @@ func (rp *rawPolicy) resolve(prefix string, c *Config, e *errs) policy.Policy {
 	if p.DefaultDuration != 0 && (coze.ValidDuration(p.DefaultDuration) != nil || (p.MaxDuration > 0 && p.DefaultDuration > p.MaxDuration)) {
 		e.add(prefix+"default_duration", "use 1..max_duration seconds", "%d is out of range", p.DefaultDuration)
 	}
+	checkBotList(e, prefix+"scope", p.MaxScope)
+	checkBotList(e, prefix+"default_scope", p.DefaultScope)
 	if p.DefaultScope != nil && p.MaxScope != nil {
 		if why := policy.Subset(p.DefaultScope, p.MaxScope); why != "" {
 			e.add(prefix+"default_scope", "make the default scope a part of scope", "exceeds the policy's scope: %s", why)
@@ -318,4 +320,17 @@ func decodeSecret(s string) ([]byte, error) {
 		}
 	}
 	return nil, errors.New("not 32 or more bytes of hex or base64")
+}
+
+// checkBotList refuses a connector_bot_chat_attribute whose bot_id_list is
+// missing (it would restrict nothing) or empty (it would allow no bot).
+func checkBotList(e *errs, field string, sc *coze.Scope) {
+	if sc == nil || sc.AttributeConstraint == nil || sc.AttributeConstraint.ConnectorBotChatAttribute == nil {
+		return
+	}
+	if len(sc.AttributeConstraint.ConnectorBotChatAttribute.BotIDList) == 0 {
+		e.add(field+".attribute_constraint.connector_bot_chat_attribute.bot_id_list",
+			"list the bot ids the token may chat with, or remove connector_bot_chat_attribute",
+			"bot_id_list is missing or empty: it would restrict nothing or allow no bot")
+	}
 }

@@ -78,6 +78,8 @@ func TestAccessErrors(t *testing.T) {
 		{"default scope beyond scope", "policies: [{name: p, scope: {account_permission: {permission_list: [a]}}, default_scope: {account_permission: {permission_list: [b]}}}]", "policies[0].default_scope"},
 		{"client with unknown policy", "clients: [{name: c, policy: nope, key_hash: 'sha256:" + strings.Repeat("0", 64) + "'}]", "clients[0].policy"},
 		{"client with a key instead of a hash", "policies: [{name: p}]\nclients: [{name: c, policy: p, key_hash: cza_abc}]", "clients[0].key_hash"},
+		{"bot constraint without bots", "policies: [{name: p, scope: {account_permission: {permission_list: [Connector.botChat]}, attribute_constraint: {connector_bot_chat_attribute: {}}}}]", "policies[0].scope.attribute_constraint.connector_bot_chat_attribute.bot_id_list"},
+		{"bot constraint with an empty list", "policies: [{name: p, default_scope: {attribute_constraint: {connector_bot_chat_attribute: {bot_id_list: []}}}}]", "policies[0].default_scope.attribute_constraint.connector_bot_chat_attribute.bot_id_list"},
 		{"two clients, one key", "policies: [{name: p}]\nclients: [{name: a, policy: p, key_hash: 'sha256:" + strings.Repeat("ab", 32) + "'}, {name: b, policy: p, key_hash: 'sha256:" + strings.Repeat("AB", 32) + "'}]", "clients"},
 		{"same_site none without secure", "cookie: {same_site: none}", "cookie.secure"},
 		{"short cookie secret", "cookie: {secret: abcd}", "cookie.secret"},
