@@ -119,7 +119,8 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	log.Info("serving", "addr", "http://"+addr, "config", cfg.Source)
 	fmt.Fprintf(cmd.OutOrStdout(), "cozeauth listening on http://%s\n", addr)
 	if f.demo {
-		fmt.Fprintf(cmd.OutOrStdout(), "\nDemo mode: tokens come from a built-in Coze emulator. Get one:\n\n  curl -s -X POST -H 'X-User-ID: alice' http://%s/token\n\n", addr)
+		fmt.Fprintf(cmd.OutOrStdout(), "\nDemo mode: tokens come from a built-in Coze emulator. Get one:\n\n  curl -s -X POST -H 'X-User-ID: alice' http://%[1]s/token\n\n"+
+			"or call the (emulated) Coze API through the gateway, token injected:\n\n  curl -s -H 'X-User-ID: alice' http://%[1]s/v1/users/me\n\n", addr)
 	}
 	err = srv.Serve(ctx, ln, f.grace)
 	log.Info("stopped")

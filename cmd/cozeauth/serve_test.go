@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -105,6 +106,22 @@ func TestServeDemo(t *testing.T) {
 	}
 	if d := exp - time.Now().Unix(); d < 800 || d > 901 {
 		t.Fatalf("expires_in %d is not an absolute epoch second ~900s ahead", exp)
+	}
+	// The printed gateway line works: the emulated Coze API answers with
+	// the token of alice's session injected.
+	if !strings.Contains(out.String(), "curl -s -H 'X-User-ID: alice' "+base+"/v1/users/me") {
+		t.Fatalf("demo did not print the gateway line:\n%s", out)
+	}
+	req, _ := http.NewRequest("GET", base+"/v1/users/me", nil)
+	req.Header.Set("X-User-ID", "alice")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `-alice"`) {
+		t.Fatalf("gateway call in the demo: %d %s", resp.StatusCode, body)
 	}
 }
 
