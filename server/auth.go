@@ -18,6 +18,25 @@ type caller struct {
 	visitor string // verified visitor cookie id (public policies)
 }
 
+// admit authenticates a token or gateway request and, for an allowed
+// browser origin, answers with its CORS headers. On refusal it has
+// written the error and reports false.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*caller, bool) {
+	acc := s.access.Load()
+	if !acc.open {
+		w.Header()["Vary"] = varyOrigin
+	}
+	c, denied := s.authenticate(w, r, acc)
+	if denied != nil {
+		writeDenied(w, denied)
+		return nil, false
+	}
+	if c.origin != "" {
+		allowOrigin(w, c.origin)
+	}
+	return c, true
+}
+
 // authenticate finds the caller's policy from its key, or from its origin
 // for public policies, and applies the rate limits. In open mode (nothing
 // configured) everyone is let in with no policy, as the Worker did.

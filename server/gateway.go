@@ -124,29 +124,18 @@ func (s *Server) handleGateway(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.GatewayPrefix != "" {
 		path = strings.TrimPrefix(path, s.cfg.GatewayPrefix)
 	}
-	acc := s.access.Load()
-	if !acc.open {
-		w.Header()["Vary"] = varyOrigin
-	}
-	c, denied := s.authenticate(w, r, acc)
-	if denied != nil {
-		writeDenied(w, denied)
+	c, ok := s.admit(w, r)
+	if !ok {
 		return
-	}
-	if c.origin != "" {
-		allowOrigin(w, c.origin)
 	}
 	if c.policy != nil && !c.policy.AllowsPath(path) {
 		writeError(w, http.StatusForbidden, "path_not_allowed", "policy "+c.policy.Name+" may not call "+path, nil)
 		return
 	}
 	in := policy.Input{App: r.Header.Get(AppHeader)}
-	if vs := r.Header.Values("X-User-ID"); len(vs) > 0 {
-		if err := config.ValidSessionName(vs[0]); err != nil || len(vs) > 1 {
-			writeError(w, http.StatusBadRequest, "bad_request", "X-User-ID header: send one printable session name of at most 256 bytes", nil)
-			return
-		}
-		in.Session, in.SessionGiven = vs[0], true
+	if perr := sessionHeader(r, &in); perr != nil {
+		writeError(w, perr.status, perr.code, perr.msg, nil)
+		return
 	}
 	req, denied := s.decide(c, in, nil)
 	if denied != nil {

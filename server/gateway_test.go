@@ -187,12 +187,19 @@ func TestGatewayClientDisconnectCancelsUpstream(t *testing.T) {
 		canceled = make(chan struct{})
 	}
 	http.DefaultClient.CloseIdleConnections()
+	waitGoroutines(t, base, "20 abandoned streams")
+}
+
+// waitGoroutines fails unless the goroutine count settles back to about
+// base within 5 s: what ran since base leaked nothing.
+func waitGoroutines(t *testing.T, base int, what string) {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for runtime.NumGoroutine() > base+5 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if n := runtime.NumGoroutine(); n > base+5 {
-		t.Fatalf("%d goroutines after 20 abandoned streams, %d before: a leak", n, base)
+		t.Fatalf("%d goroutines after %s, %d before: a leak", n, what, base)
 	}
 }
 
@@ -271,13 +278,7 @@ func TestGatewayUpstreamFailures(t *testing.T) {
 	}
 	http.DefaultClient.CloseIdleConnections()
 	f.srv.Client().CloseIdleConnections()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > base+5 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > base+5 {
-		t.Fatalf("%d goroutines after hung, reset and cut upstreams, %d before: a leak", n, base)
-	}
+	waitGoroutines(t, base, "hung, reset and cut upstreams")
 }
 
 func TestGatewayPrefix(t *testing.T) {

@@ -33,6 +33,22 @@ func badRequest(format string, args ...any) *requestError {
 	return &requestError{http.StatusBadRequest, "bad_request", fmt.Sprintf(format, args...)}
 }
 
+// sessionHeader reads the caller's X-User-ID header, if any, into in.
+func sessionHeader(r *http.Request, in *policy.Input) *requestError {
+	vs := r.Header.Values("X-User-ID")
+	switch {
+	case len(vs) == 0:
+		return nil
+	case len(vs) > 1:
+		return badRequest("X-User-ID header given %d times: send it once", len(vs))
+	}
+	if err := config.ValidSessionName(vs[0]); err != nil {
+		return badRequest("X-User-ID header: %v", err)
+	}
+	in.Session, in.SessionGiven = vs[0], true
+	return nil
+}
+
 // parseTokenRequest reads the caller's X-User-ID header and optional JSON
 // body (or, for GET, query parameters) into what the caller asked for.
 func parseTokenRequest(w http.ResponseWriter, r *http.Request) (policy.Input, *coze.SessionContext, *requestError) {
@@ -45,14 +61,8 @@ func parseTokenRequest(w http.ResponseWriter, r *http.Request) (policy.Input, *c
 	} else if err := decodeBody(w, r, &body); err != nil {
 		return in, nil, err
 	}
-	if vs := r.Header.Values("X-User-ID"); len(vs) > 0 {
-		if len(vs) > 1 {
-			return in, nil, badRequest("X-User-ID header given %d times: send it once", len(vs))
-		}
-		if err := config.ValidSessionName(vs[0]); err != nil {
-			return in, nil, badRequest("X-User-ID header: %v", err)
-		}
-		in.Session, in.SessionGiven = vs[0], true
+	if perr := sessionHeader(r, &in); perr != nil {
+		return in, nil, perr
 	}
 	if body.SessionName != nil {
 		if err := config.ValidSessionName(*body.SessionName); err != nil {

@@ -9,17 +9,9 @@ import (
 // {"access_token","expires_in","token_type"} where expires_in is the
 // absolute epoch second, exactly like the Cloudflare Worker it replaces.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	acc := s.access.Load()
-	if !acc.open {
-		w.Header()["Vary"] = varyOrigin
-	}
-	c, denied := s.authenticate(w, r, acc)
-	if denied != nil {
-		writeDenied(w, denied)
+	c, ok := s.admit(w, r)
+	if !ok {
 		return
-	}
-	if c.origin != "" {
-		allowOrigin(w, c.origin)
 	}
 	in, sctx, perr := parseTokenRequest(w, r)
 	if perr != nil {
