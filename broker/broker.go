@@ -8,9 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-	"golang.org/x/time/rate"
-
 	"github.com/cozeauth/cozeauth/coze"
 )
 
@@ -27,6 +24,10 @@ type Options struct {
 	// MintWait (default 2s) for its turn, then fails with ErrThrottled.
 	MintRate map[string]Rate
 	MintWait time.Duration
+	// RetryWindow is how often Invalidate may drop one key's token: a
+	// second 401 within it is passed to the caller instead of minting
+	// again; 30s.
+	RetryWindow time.Duration
 }
 
 // Rate is a mint budget: PerSecond sustained, Burst at once.
@@ -60,14 +61,12 @@ func (o Outcome) String() string {
 // Broker hands out tokens for Requests, minting each kind once and reusing
 // it until a refresh point. It is safe for concurrent use.
 type Broker struct {
-	sources map[string]Source
-	opts    Options
-	cache   *cache
-	flight  singleflight.Group
-	apps    map[string]*appStatus
-	limits  map[string]*rate.Limiter
-	closed  atomic.Bool
-	bg      sync.WaitGroup
+	set       atomic.Pointer[appSet]
+	replaceMu sync.Mutex
+	opts      Options
+	cache     *cache
+	closed    atomic.Bool
+	bg        sync.WaitGroup
 
 	hits, mints, failures atomic.Int64
 }
@@ -92,13 +91,11 @@ func New(sources map[string]Source, o Options) *Broker {
 	if o.MintWait <= 0 {
 		o.MintWait = 2 * time.Second
 	}
-	b := &Broker{sources: sources, opts: o, cache: newCache(o.MaxEntries), apps: map[string]*appStatus{}, limits: map[string]*rate.Limiter{}}
-	for name := range sources {
-		b.apps[name] = &appStatus{}
-		if r, ok := o.MintRate[name]; ok && r.PerSecond > 0 {
-			b.limits[name] = rate.NewLimiter(rate.Limit(r.PerSecond), max(r.Burst, 1))
-		}
+	if o.RetryWindow <= 0 {
+		o.RetryWindow = 30 * time.Second
 	}
+	b := &Broker{opts: o, cache: newCache(o.MaxEntries)}
+	b.set.Store(newAppSet(sources, o.MintRate, nil))
 	return b
 }
 
@@ -106,7 +103,9 @@ func New(sources map[string]Source, o Options) *Broker {
 // the one mint in flight for r's key. A token inside its refresh-ahead
 // window is still served while a background mint replaces it.
 func (b *Broker) Token(ctx context.Context, r Request) (*coze.Token, Outcome, error) {
-	if _, ok := b.sources[r.App]; !ok {
+	set := b.set.Load()
+	flight := set.flights[r.App]
+	if flight == nil {
 		return nil, Minted, fmt.Errorf("%w %q", ErrUnknownApp, r.App)
 	}
 	key := r.Key()
@@ -133,7 +132,7 @@ func (b *Broker) Token(ctx context.Context, r Request) (*coze.Token, Outcome, er
 	e := b.cache.getOrAdd(key, r, now)
 	ctx, cancel := context.WithTimeout(ctx, b.opts.WaitTimeout)
 	defer cancel()
-	ch := b.flight.DoChan(key, func() (any, error) { return b.mint(e) })
+	ch := flight.DoChan(key, func() (any, error) { return b.mint(e) })
 	select {
 	case res := <-ch:
 		if res.Err != nil {
@@ -145,21 +144,50 @@ func (b *Broker) Token(ctx context.Context, r Request) (*coze.Token, Outcome, er
 	}
 }
 
-// Invalidate drops r's cached token after Coze refused it, so the next
-// call mints anew. With stale set, it drops the entry only while it still
-// holds that access token: a token another caller already replaced stays.
-func (b *Broker) Invalidate(ctx context.Context, r Request, stale string) error {
+// Invalidate is told that Coze refused the access token stale (HTTP 401)
+// for r. It reports whether the caller may try once more with a fresh
+// token:
+//   - true when another caller already replaced stale (the retry gets the
+//     new token), or when stale was dropped now, so the retry mints anew;
+//   - false when r's token was already dropped within RetryWindow: an API
+//     path that refuses every token must not cost a mint per call, so the
+//     401 goes back to the caller and the token everyone in the session
+//     shares is kept.
+//
+// Call it on every 401, whether or not the request can be replayed, so a
+// revoked token is not served until its refresh point.
+func (b *Broker) Invalidate(ctx context.Context, r Request, stale string) bool {
 	key := r.Key()
-	if e := b.cache.get(key); e != nil {
-		if st := e.st.Load(); stale != "" && st.tok.AccessToken != stale {
-			return nil
-		}
-		b.cache.remove(key, e)
+	e := b.cache.get(key)
+	if e == nil {
+		b.deleteShared(ctx, key)
+		return true
 	}
+	st := e.st.Load()
+	if st.has() && st.tok.AccessToken != stale {
+		return true
+	}
+	now := time.Now().UnixNano()
+	last := e.dropped.Load()
+	if last != 0 && now-last < int64(b.opts.RetryWindow) {
+		// Dropped moments ago: a mint under way will serve the retry; a
+		// token minted since then is the one Coze refuses again.
+		return !st.has()
+	}
+	if !e.dropped.CompareAndSwap(last, now) {
+		return true // a concurrent caller is dropping it this instant
+	}
+	if st == e.st.Load() {
+		e.st.CompareAndSwap(st, &state{})
+	}
+	b.deleteShared(ctx, key)
+	return true
+}
+
+func (b *Broker) deleteShared(ctx context.Context, key string) {
 	if b.opts.Shared != nil {
-		return b.opts.Shared.DeleteToken(ctx, key)
+		_ = b.opts.Shared.DeleteToken(ctx, key)
 	}
-	return nil
 }
 
 // Len is the number of cached entries.
@@ -195,10 +223,15 @@ func (b *Broker) mint(e *entry) (*coze.Token, error) {
 		}
 		return nil, err
 	}
-	tok, err := b.sources[e.req.App].Mint(ctx, e.req)
+	set := b.set.Load()
+	src := set.sources[e.req.App]
+	if src == nil {
+		return nil, fmt.Errorf("%w %q", ErrUnknownApp, e.req.App)
+	}
+	tok, err := src.Mint(ctx, e.req)
 	now = time.Now()
 	prev := e.st.Load()
-	status := b.apps[e.req.App]
+	status := set.status[e.req.App]
 	if err != nil {
 		b.failures.Add(1)
 		status.fail(now, err)
@@ -228,7 +261,7 @@ func (b *Broker) mint(e *entry) (*coze.Token, error) {
 // ErrThrottled when it is further away than MintWait. Nothing is queued
 // beyond that, and a throttled key is not negatively cached.
 func (b *Broker) wait(ctx context.Context, app string) error {
-	l := b.limits[app]
+	l := b.set.Load().limits[app]
 	if l == nil {
 		return nil
 	}

@@ -312,21 +312,108 @@ func TestWaiterCancelDoesNotCancelMint(t *testing.T) {
 }
 
 func TestInvalidate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &fakeSource{life: time.Hour}
+		b := newTestBroker(src, Options{RetryWindow: 30 * time.Second})
+		defer b.Close()
+		r := Request{App: "app", Session: "i"}
+		first, _ := mustToken(t, b, r)
+		if !b.Invalidate(t.Context(), r, "czs_some_other_token") {
+			t.Fatal("a 401 for a token already replaced must allow a retry")
+		}
+		if tok, out := mustToken(t, b, r); out != Hit || tok.AccessToken != first.AccessToken {
+			t.Fatal("Invalidate dropped a token other than the stale one")
+		}
+		if !b.Invalidate(t.Context(), r, first.AccessToken) {
+			t.Fatal("the first 401 must drop the token and allow a retry")
+		}
+		second, out := mustToken(t, b, r)
+		if out != Minted || second.AccessToken == first.AccessToken {
+			t.Fatal("Invalidate did not force a new mint")
+		}
+		// A path that refuses every token: the second 401 inside the
+		// window keeps the session's token and passes the 401 on.
+		if b.Invalidate(t.Context(), r, second.AccessToken) {
+			t.Fatal("a second 401 within the retry window allowed another mint")
+		}
+		if tok, out := mustToken(t, b, r); out != Hit || tok.AccessToken != second.AccessToken {
+			t.Fatal("a 401 within the window dropped the session's shared token")
+		}
+		time.Sleep(31 * time.Second)
+		if !b.Invalidate(t.Context(), r, second.AccessToken) {
+			t.Fatal("after the window a 401 must drop the token again")
+		}
+		if _, out := mustToken(t, b, r); out != Minted {
+			t.Fatal("no new mint after the window")
+		}
+		if got := src.calls.Load(); got != 3 {
+			t.Fatalf("%d mints, want 3", got)
+		}
+	})
+}
+
+// TestInvalidateAlwaysRefusingPath: 40 calls to a path that answers 401
+// every time cost at most one extra mint per window, not one per call.
+func TestInvalidateAlwaysRefusingPath(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &fakeSource{life: time.Hour}
+		b := newTestBroker(src, Options{})
+		defer b.Close()
+		r := Request{App: "app", Session: "p"}
+		for range 40 {
+			tok, _ := mustToken(t, b, r)
+			if b.Invalidate(t.Context(), r, tok.AccessToken) {
+				mustToken(t, b, r) // the one replay
+			}
+		}
+		if got := src.calls.Load(); got != 2 {
+			t.Fatalf("40 refused calls made %d mints, want 2", got)
+		}
+	})
+}
+
+func TestReplaceDropsChangedAppsOnly(t *testing.T) {
+	a, c := &fakeSource{life: time.Hour}, &fakeSource{life: time.Hour}
+	b := New(map[string]Source{"a": a, "c": c}, Options{})
+	defer b.Close()
+	ra, rc := Request{App: "a", Session: "s"}, Request{App: "c", Session: "s"}
+	mustToken(t, b, ra)
+	mustToken(t, b, rc)
+	a2 := &fakeSource{life: time.Hour}
+	if n := b.Replace(map[string]Source{"a": a2, "c": c}, nil); n != 1 {
+		t.Fatalf("Replace dropped %d tokens, want 1 (app a's)", n)
+	}
+	if _, out := mustToken(t, b, rc); out != Hit {
+		t.Fatal("an unchanged app lost its cached token")
+	}
+	if _, out := mustToken(t, b, ra); out != Minted || a2.calls.Load() != 1 || a.calls.Load() != 1 {
+		t.Fatal("a changed app's next mint did not use the new source")
+	}
+	b.Replace(map[string]Source{"a": a2}, nil)
+	if _, _, err := b.Token(t.Context(), rc); !errors.Is(err, ErrUnknownApp) {
+		t.Fatalf("removed app: err = %v, want ErrUnknownApp", err)
+	}
+}
+
+func TestDropOwner(t *testing.T) {
 	src := &fakeSource{life: time.Hour}
 	b := newTestBroker(src, Options{})
-	r := Request{App: "app", Session: "i"}
-	first, _ := mustToken(t, b, r)
-	if err := b.Invalidate(t.Context(), r, "czs_some_other_token"); err != nil {
-		t.Fatal(err)
+	defer b.Close()
+	mine := Request{App: "app", Session: "s", Owner: "be1"}
+	theirs := Request{App: "app", Session: "s", Owner: "be2"}
+	t1, _ := mustToken(t, b, mine)
+	t2, _ := mustToken(t, b, theirs)
+	if t1.AccessToken == t2.AccessToken {
+		t.Fatal("two owners share one token")
 	}
-	if tok, out := mustToken(t, b, r); out != Hit || tok != first {
-		t.Fatal("Invalidate dropped a token other than the stale one")
+	if n := b.DropOwner("be1"); n != 1 {
+		t.Fatalf("DropOwner dropped %d, want 1", n)
 	}
-	if err := b.Invalidate(t.Context(), r, first.AccessToken); err != nil {
-		t.Fatal(err)
+	if _, out := mustToken(t, b, theirs); out != Hit {
+		t.Fatal("DropOwner dropped another owner's token")
 	}
-	if tok, out := mustToken(t, b, r); out != Minted || tok == first {
-		t.Fatal("Invalidate did not force a new mint")
+	if _, out := mustToken(t, b, mine); out != Minted {
+		t.Fatal("the dropped owner's token was still served")
 	}
 }
 

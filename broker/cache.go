@@ -36,6 +36,7 @@ type entry struct {
 	st      atomic.Pointer[state]
 	lastUse atomic.Int64 // unix ns of the last access
 	busy    atomic.Bool  // a background refresh is under way
+	dropped atomic.Int64 // unix ns of the last Invalidate that dropped its token
 	evicted atomic.Bool
 	hot     atomic.Pointer[hotTimer] // set once the entry is reused
 }
@@ -159,6 +160,28 @@ func (c *cache) remove(key string, e *entry) {
 	if e != nil {
 		e.stop()
 	}
+}
+
+// drop removes every entry for which match is true and returns how many.
+func (c *cache) drop(match func(*entry) bool) int {
+	n := 0
+	for i := range c.shards {
+		s := &c.shards[i]
+		var gone []*entry
+		s.mu.Lock()
+		for k, e := range s.m {
+			if match(e) {
+				delete(s.m, k)
+				gone = append(gone, e)
+			}
+		}
+		s.mu.Unlock()
+		for _, e := range gone {
+			e.stop()
+		}
+		n += len(gone)
+	}
+	return n
 }
 
 func (c *cache) len() int {

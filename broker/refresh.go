@@ -11,7 +11,9 @@ func (b *Broker) refreshAsync(e *entry) {
 	go func() {
 		defer b.bg.Done()
 		defer e.busy.Store(false)
-		b.flight.Do(e.key, func() (any, error) { return b.mint(e) })
+		if g := b.set.Load().flights[e.req.App]; g != nil {
+			g.Do(e.key, func() (any, error) { return b.mint(e) })
+		}
 	}()
 }
 

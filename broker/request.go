@@ -15,7 +15,12 @@ import (
 // Request names one kind of token: everything that makes two tokens
 // different. Two equal Requests share one cached token.
 type Request struct {
-	App            string               // configured app name
+	App string // configured app name
+	// Owner is who the token is held for: an authenticated client's
+	// identity, a public policy's visitors, or "" in open mode. Tokens of
+	// two owners are never shared, DropOwner drops one owner's, and the
+	// cache counts its memory per owner. It is not sent to Coze.
+	Owner          string
 	Session        string               // session_name; "" for none
 	SessionContext *coze.SessionContext // optional session_context claim
 	Scope          *coze.Scope          // optional scope; nil for the app's default
@@ -46,12 +51,14 @@ func (r Request) sharing(key string) Request {
 // shared store can use it.
 func (r *Request) Key() string {
 	var b strings.Builder
-	b.Grow(len(r.App) + len(r.Session) + 16)
+	b.Grow(len(r.App) + len(r.Session) + len(r.Owner) + 16)
 	b.WriteString(r.App)
 	b.WriteByte(0)
 	b.WriteString(strconv.Itoa(r.duration()))
 	b.WriteByte(0)
 	b.WriteString(r.Session)
+	b.WriteByte(0)
+	b.WriteString(r.Owner)
 	if r.SessionContext != nil || r.Scope != nil {
 		// Struct fields marshal in a fixed order: the encoding is canonical.
 		b.WriteByte(0)

@@ -31,8 +31,9 @@ func (a *appStatus) fail(now time.Time, err error) {
 
 // Status is the last mint outcome per app.
 func (b *Broker) Status() map[string]AppStatus {
-	out := make(map[string]AppStatus, len(b.apps))
-	for name, a := range b.apps {
+	apps := b.set.Load().status
+	out := make(map[string]AppStatus, len(apps))
+	for name, a := range apps {
 		a.mu.Lock()
 		out[name] = a.s
 		a.mu.Unlock()

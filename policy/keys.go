@@ -106,3 +106,20 @@ func (k *Keys) Lookup(key string) (*Client, bool) {
 	}
 	return c, true
 }
+
+// ID is the client's identity: its name and the first 8 hex digits of its
+// key hash ("backend-1#3f9a1c2b"). A new client that reuses a revoked
+// client's name holds another key, so it is someone else: it inherits
+// neither the cached tokens nor the Coze sessions of the old one.
+func (c *Client) ID() string {
+	h := strings.ToLower(strings.TrimPrefix(c.Hash, "sha256:"))
+	if len(h) > 8 {
+		h = h[:8]
+	}
+	return c.Name + "#" + h
+}
+
+// VisitorOwner is the owner (broker.Request.Owner) of the tokens held for
+// the anonymous visitors of public policy p: one share of the cache for
+// all of them, never mistaken for a client's (client IDs carry a '#').
+func VisitorOwner(p *Policy) string { return "visitor:" + p.Name }
