@@ -180,49 +180,6 @@ func (c *Client) once(ctx context.Context, tokenURL string, bearer func() (strin
 	return parseTokenResponse(resp, data)
 }
 
-func parseTokenResponse(resp *http.Response, data []byte) (*Token, error) {
-	logID := resp.Header.Get("X-Tt-Logid")
-	if resp.StatusCode == http.StatusOK {
-		var tr tokenResponse
-		if err := json.Unmarshal(data, &tr); err == nil && tr.AccessToken != "" && tr.ExpiresIn > 0 {
-			return &Token{
-				AccessToken:  tr.AccessToken,
-				TokenType:    orDefault(tr.TokenType, "Bearer"),
-				ExpiresAt:    expiresAt(tr.ExpiresIn),
-				RefreshToken: tr.RefreshToken,
-			}, nil
-		}
-	}
-	e := &Error{Status: resp.StatusCode, LogID: logID, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"))}
-	var er errorResponse
-	if json.Unmarshal(data, &er) == nil {
-		e.Code = orDefault(er.ErrorCode, er.Error)
-		e.Message = orDefault(er.ErrorMessage, er.Msg)
-		if e.Code == "" && er.Code != 0 {
-			e.Code = fmt.Sprint(er.Code)
-		}
-	}
-	if resp.StatusCode == http.StatusOK && e.Code == "" {
-		e.Status = http.StatusBadGateway
-		e.Code = "malformed_response"
-		e.Message = "HTTP 200 without access_token and expires_in"
-	}
-	if e.Code == "" && e.Message == "" {
-		e.Message = http.StatusText(resp.StatusCode)
-	}
-	return nil, e
-}
-
-// expiresAt reads expires_in, an absolute epoch second in Coze's answers.
-// A value too small to be one (before 2001) is taken as a duration, as
-// standard OAuth servers send it, rather than as a date in 1970.
-func expiresAt(v int64) time.Time {
-	if v < 1_000_000_000 {
-		return time.Now().Add(time.Duration(v) * time.Second)
-	}
-	return time.Unix(v, 0)
-}
-
 func orDefault(s, d string) string {
 	if s != "" {
 		return s

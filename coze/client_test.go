@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -472,7 +473,7 @@ func answer(status int, body string, hdr ...string) *httptest.Server {
 }
 
 func TestExchangeResponses(t *testing.T) {
-	const exp = 1999999999
+	exp := time.Now().Add(time.Hour).Unix()
 	tests := []struct {
 		name       string
 		status     int
@@ -483,18 +484,18 @@ func TestExchangeResponses(t *testing.T) {
 		wantMsg    string
 		temporary  bool
 	}{
-		{name: "success", status: 200, body: `{"access_token":"czs_abc","expires_in":1999999999,"token_type":"Bearer"}`,
+		{name: "success", status: 200, body: `{"access_token":"czs_abc","expires_in":EXP,"token_type":"Bearer"}`,
 			wantTok: &coze.Token{AccessToken: "czs_abc", TokenType: "Bearer", ExpiresAt: time.Unix(exp, 0)}},
-		{name: "success without token_type", status: 200, body: `{"access_token":"czs_abc","expires_in":1999999999}`,
+		{name: "success without token_type", status: 200, body: `{"access_token":"czs_abc","expires_in":EXP}`,
 			wantTok: &coze.Token{AccessToken: "czs_abc", TokenType: "Bearer", ExpiresAt: time.Unix(exp, 0)}},
-		{name: "success with refresh token", status: 200, body: `{"access_token":"czs_abc","expires_in":1999999999,"token_type":"Bearer","refresh_token":"rt_1"}`,
+		{name: "success with refresh token", status: 200, body: `{"access_token":"czs_abc","expires_in":EXP,"token_type":"Bearer","refresh_token":"rt_1"}`,
 			wantTok: &coze.Token{AccessToken: "czs_abc", TokenType: "Bearer", ExpiresAt: time.Unix(exp, 0), RefreshToken: "rt_1"}},
 		{name: "200 not JSON", status: 200, body: `<html>captive portal</html>`, wantStatus: 502, wantCode: "malformed_response", temporary: true},
 		{name: "200 empty object", status: 200, body: `{}`, wantStatus: 502, wantCode: "malformed_response", temporary: true},
 		{name: "200 empty body", status: 200, body: ``, wantStatus: 502, wantCode: "malformed_response", temporary: true},
 		{name: "200 without expires_in", status: 200, body: `{"access_token":"czs_abc"}`, wantStatus: 502, wantCode: "malformed_response", temporary: true},
-		{name: "200 without access_token", status: 200, body: `{"expires_in":1999999999}`, wantStatus: 502, wantCode: "malformed_response", temporary: true},
-		{name: "200 expires_in as string", status: 200, body: `{"access_token":"czs_abc","expires_in":"1999999999"}`, wantStatus: 502, wantCode: "malformed_response", temporary: true},
+		{name: "200 without access_token", status: 200, body: `{"expires_in":EXP}`, wantStatus: 502, wantCode: "malformed_response", temporary: true},
+		{name: "200 expires_in as string", status: 200, body: `{"access_token":"czs_abc","expires_in":"EXP"}`, wantStatus: 502, wantCode: "malformed_response", temporary: true},
 		{name: "200 with an API error", status: 200, body: `{"code":4100,"msg":"authentication is invalid"}`, wantStatus: 200, wantCode: "4100", wantMsg: "authentication is invalid"},
 		{name: "OAuth error", status: 400, body: `{"error":"invalid_request","error_code":"invalid_request","error_message":"duration_seconds must be an integer"}`,
 			wantStatus: 400, wantCode: "invalid_request", wantMsg: "duration_seconds must be an integer"},
@@ -505,7 +506,7 @@ func TestExchangeResponses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := answer(tt.status, tt.body)
+			srv := answer(tt.status, strings.ReplaceAll(tt.body, "EXP", strconv.FormatInt(exp, 10)))
 			defer srv.Close()
 			tok, err := fastClient(1).Exchange(context.Background(), srv.URL, nil, map[string]string{"grant_type": "x"})
 			if tt.wantTok != nil {
@@ -552,7 +553,7 @@ func TestExchangeRequest(t *testing.T) {
 			mu.Lock()
 			got = append(got, seen{r.Method, r.Header.Get("Content-Type"), r.Header.Get("Accept"), r.Header.Get("User-Agent"), r.Header.Get("Authorization"), has, string(b)})
 			mu.Unlock()
-			io.WriteString(w, `{"access_token":"czs_1","expires_in":1999999999}`)
+			fmt.Fprintf(w, `{"access_token":"czs_1","expires_in":%d}`, time.Now().Add(time.Hour).Unix())
 		}))
 	)
 	defer srv.Close()
