@@ -39,6 +39,7 @@ type BufferedWriter struct {
 	lastReport      time.Time
 	unreported      uint64 // failures since the last report
 	unreportedBytes uint64 // bytes lost since the last report
+	lastErr         string
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -56,6 +57,7 @@ func NewBufferedWriter(w io.Writer, interval time.Duration) *BufferedWriter {
 			select {
 			case <-t.C:
 				_ = b.Flush()
+				b.report()
 			case <-b.stop:
 				_ = b.Flush()
 				return
@@ -149,25 +151,34 @@ func (b *BufferedWriter) write(p []byte) (int, error) {
 	return 0, nil
 }
 
-// failed counts a failed write and reports it, at most once a minute.
+// failed counts a failed write and reports it (rate-limited).
 func (b *BufferedWriter) failed(err error, lost int) {
 	b.failures.Add(1)
 	b.lostBytes.Add(uint64(lost))
 	b.repMu.Lock()
 	b.unreported++
 	b.unreportedBytes += uint64(lost)
+	b.lastErr = err.Error()
+	b.repMu.Unlock()
+	b.report()
+}
+
+// report logs the failures not yet reported, unless it did so less than a
+// minute ago (the flusher comes back for them).
+func (b *BufferedWriter) report() {
+	b.repMu.Lock()
 	now := time.Now()
-	if !b.lastReport.IsZero() && now.Sub(b.lastReport) < failureReportEvery {
+	if b.unreported == 0 || !b.lastReport.IsZero() && now.Sub(b.lastReport) < failureReportEvery {
 		b.repMu.Unlock()
 		return
 	}
-	n, lostBytes, l := b.unreported, b.unreportedBytes, b.errLog
+	n, lost, cause, l := b.unreported, b.unreportedBytes, b.lastErr, b.errLog
 	b.lastReport, b.unreported, b.unreportedBytes = now, 0, 0
 	b.repMu.Unlock()
 	if l == nil {
 		l = slog.Default()
 	}
 	l.LogAttrs(context.Background(), slog.LevelError, "audit log write failed: audit lines were lost",
-		slog.String("err", err.Error()), slog.Uint64("failed_writes", n), slog.Uint64("lost_bytes", lostBytes),
+		slog.String("err", cause), slog.Uint64("failed_writes", n), slog.Uint64("lost_bytes", lost),
 		slog.Uint64("failed_writes_total", b.failures.Load()), slog.String("next_report", "at most once a minute"))
 }
