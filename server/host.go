@@ -25,9 +25,10 @@ import (
 // listed origins, so the check there is defence in depth that an operator
 // behind a proxy with its own public names opts into by listing them.
 
-// splitHost returns the name part of a Host header value (no port, IPv6
-// without brackets), normalized; false when it is malformed.
-func splitHost(hostport string) (string, bool) {
+// hostName returns the name part of a Host header value (no port, IPv6
+// without brackets, lower case, no trailing dot); false when malformed.
+// It does not validate the name: an odd one simply matches nothing.
+func hostName(hostport string) (string, bool) {
 	name, port := hostport, ""
 	if strings.HasPrefix(hostport, "[") {
 		end := strings.IndexByte(hostport, ']')
@@ -46,25 +47,46 @@ func splitHost(hostport string) (string, bool) {
 			return "", false
 		}
 	}
-	n, err := config.NormHost(name)
-	return n, err == nil && name != ""
+	name = strings.TrimSuffix(strings.ToLower(name), ".")
+	return name, name != ""
 }
 
-// loopbackName reports whether a normalized host name is this machine:
-// localhost, 127.0.0.0/8 or ::1.
+// loopbackName reports whether a host name is this machine: localhost,
+// 127.0.0.0/8 or ::1.
 func loopbackName(n string) bool {
 	if n == "localhost" {
 		return true
 	}
+	if ip, ok := parseIP(n); ok {
+		return ip.Unmap().IsLoopback()
+	}
+	return false
+}
+
+// parseIP parses n when it looks like an IP address (sparing the error
+// of a host name).
+func parseIP(n string) (netip.Addr, bool) {
+	if n == "" || !(n[0] >= '0' && n[0] <= '9' || strings.IndexByte(n, ':') >= 0) {
+		return netip.Addr{}, false
+	}
 	ip, err := netip.ParseAddr(n)
-	return err == nil && ip.Unmap().IsLoopback()
+	return ip, err == nil && ip.Zone() == ""
 }
 
 // knownHost reports whether hostport names a loopback address or a host
 // the operator allowed.
 func (s *Server) knownHost(hostport string) bool {
-	n, ok := splitHost(hostport)
-	return ok && (loopbackName(n) || slices.Contains(s.edge().AllowedHosts, n))
+	n, ok := hostName(hostport)
+	if !ok {
+		return false
+	}
+	if loopbackName(n) || slices.Contains(s.edge().AllowedHosts, n) {
+		return true
+	}
+	if ip, ok := parseIP(n); ok && ip.Unmap().String() != n {
+		return slices.Contains(s.edge().AllowedHosts, ip.Unmap().String())
+	}
+	return false
 }
 
 // checkHost refuses a request whose Host is not known, in open mode or
@@ -93,7 +115,7 @@ func loopbackOrigin(origin string) bool {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
 		return false
 	}
-	n, ok := splitHost(u.Host)
+	n, ok := hostName(u.Host)
 	return ok && loopbackName(n)
 }
 
