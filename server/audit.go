@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 
 	"github.com/cozeauth/cozeauth/broker"
@@ -47,7 +46,7 @@ func (s *Server) deny(w http.ResponseWriter, r *http.Request, c *caller, d *poli
 
 // auditDenied writes the line of a refused request: the rule that refused
 // it (code, status), who asked (client, policy, ip) and for what (method,
-// path). A refused credential is described by credential.LogValue.
+// path). A presented credential is described by credSummary.LogValue.
 func (s *Server) auditDenied(r *http.Request, c *caller, d *policy.Denied) {
 	if s.auditLog == nil {
 		return
@@ -58,7 +57,7 @@ func (s *Server) auditDenied(r *http.Request, c *caller, d *policy.Denied) {
 	attrs := []slog.Attr{slog.String("code", d.Code), slog.Int("status", d.Status),
 		slog.String("client", c.client), slog.String("policy", c.policyName()), slog.String("ip", c.ip),
 		slog.String("method", r.Method), slog.String("path", r.URL.Path)}
-	if c.cred.present() {
+	if c.cred.header != "" {
 		attrs = append(attrs, slog.Any("credential", c.cred))
 	}
 	s.auditLog.LogAttrs(context.Background(), slog.LevelInfo, "denied", attrs...)
@@ -67,9 +66,8 @@ func (s *Server) auditDenied(r *http.Request, c *caller, d *policy.Denied) {
 // LogValue describes a presented credential without any of it: the
 // header it came in, its length, and whether it has the cza_ prefix of a
 // cozeauth client key.
-func (c credential) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("header", c.header), slog.Int("len", len(c.key)),
-		slog.Bool("cza_prefix", strings.HasPrefix(c.key, policy.KeyPrefix)))
+func (c credSummary) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("header", c.header), slog.Int("len", c.length), slog.Bool("cza_prefix", c.czaPrefix))
 }
 
 func (c *caller) policyName() string {

@@ -14,19 +14,30 @@ type caller struct {
 	client  string         // client name; "" when anonymous
 	policy  *policy.Policy // nil in open mode
 	ip      string
-	origin  string // allowed browser origin, "" when none
-	visitor string // verified visitor cookie id (public policies)
-	cred    credential
+	origin  string      // allowed browser origin, "" when none
+	visitor string      // verified visitor cookie id (public policies)
+	cred    credSummary // what was presented as a key, never the key
 }
 
-// credential is what a request presented as a client key. The key itself
-// stays here: it is never logged (see credential.LogValue).
+// credential is what a request presented as a client key. It lives only
+// while authenticating: a caller keeps its credSummary.
 type credential struct {
 	key    string // presented key ("" for a non-Bearer Authorization)
 	header string // "Authorization" or "X-API-Key"; "" when none
 }
 
 func (c credential) present() bool { return c.header != "" }
+
+// credSummary describes a presented credential without any of it.
+type credSummary struct {
+	header    string // "" when none was presented
+	length    int
+	czaPrefix bool // it looked like a cozeauth client key
+}
+
+func (c credential) summary() credSummary {
+	return credSummary{header: c.header, length: len(c.key), czaPrefix: strings.HasPrefix(c.key, policy.KeyPrefix)}
+}
 
 // admit authenticates a token or gateway request and, for an allowed
 // browser origin, answers with its CORS headers. On refusal it has
@@ -56,10 +67,11 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 	if d := s.checkHost(r, acc); d != nil {
 		return c, d
 	}
-	var d *policy.Denied
-	if c.cred, d = presentedCredential(r); d != nil {
+	cred, d := presentedCredential(r)
+	if d != nil {
 		return c, d
 	}
+	c.cred = cred.summary()
 	origin := r.Header.Get("Origin")
 	if acc.open {
 		if origin != "" {
@@ -70,19 +82,19 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 		}
 		return c, nil
 	}
-	hasKey := c.cred.present()
-	if hasKey && acc.public[origin] != nil && !strings.HasPrefix(c.cred.key, policy.KeyPrefix) {
+	hasKey := cred.present()
+	if hasKey && acc.public[origin] != nil && !strings.HasPrefix(cred.key, policy.KeyPrefix) {
 		// A browser SDK insists on sending some token: on a public origin a
 		// placeholder that is not a client key counts as no key at all.
 		// (Two credentials were refused above as ambiguous.)
 		hasKey = false
-		c.cred = credential{}
+		c.cred = credSummary{}
 	}
 	switch {
 	case hasKey:
-		cl, ok := acc.keys.Lookup(c.cred.key)
+		cl, ok := acc.keys.Lookup(cred.key)
 		if !ok {
-			return c, &policy.Denied{Status: 401, Code: "invalid_client_key", Msg: "the client key in the " + c.cred.header + " header is not valid (revoked, mistyped or from another server)"}
+			return c, &policy.Denied{Status: 401, Code: "invalid_client_key", Msg: "the client key in the " + cred.header + " header is not valid (revoked, mistyped or from another server)"}
 		}
 		c.client = cl.Name
 		c.policy = acc.policies[cl.Policy]

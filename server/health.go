@@ -38,9 +38,9 @@ type appReady struct {
 // hosts) go only to a caller on this machine (see localCaller) or to a
 // client listed under admin_clients, with its key.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
-	detail, d := s.readyDetail(r)
+	c, detail, d := s.readyDetail(r)
 	if d != nil {
-		s.deny(w, r, nil, d)
+		s.deny(w, r, c, d)
 		return
 	}
 	status := s.broker.Status()
@@ -76,25 +76,28 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 // readyDetail decides whether /readyz may show details: to a local caller,
 // or to an admin client's key. A key that is presented must be valid: a
 // wrong one is refused rather than silently answered with less.
-func (s *Server) readyDetail(r *http.Request) (bool, *policy.Denied) {
+func (s *Server) readyDetail(r *http.Request) (*caller, bool, *policy.Denied) {
 	acc := s.access.Load()
+	c := &caller{ip: clientIP(r, acc.trustProxy)}
 	cred, d := presentedCredential(r)
 	if d != nil {
-		return false, d
+		return c, false, d
 	}
 	if !cred.present() || acc.open {
-		return s.localCaller(r), nil
+		return c, s.localCaller(r), nil
 	}
+	c.cred = cred.summary()
 	cl, ok := acc.keys.Lookup(cred.key)
 	if !ok {
-		return false, &policy.Denied{Status: http.StatusUnauthorized, Code: "invalid_client_key",
+		return c, false, &policy.Denied{Status: http.StatusUnauthorized, Code: "invalid_client_key",
 			Msg: "the client key in the " + cred.header + " header is not valid; /readyz needs no key (details need an admin client's key or a local caller)"}
 	}
+	c.client = cl.Name
 	if !slices.Contains(s.edge().AdminClients, cl.Name) {
-		return false, &policy.Denied{Status: http.StatusForbidden, Code: "not_admin",
+		return c, false, &policy.Denied{Status: http.StatusForbidden, Code: "not_admin",
 			Msg: "client " + cl.Name + " is not listed under admin_clients: add it there to read /readyz details, or call without a key for the summary"}
 	}
-	return true, nil
+	return c, true, nil
 }
 
 // localCaller reports whether a request comes from this machine: the

@@ -72,7 +72,7 @@ func TestReadyzDetailsNeedLocalCallerOrAdmin(t *testing.T) {
 	if status != 400 || errCode(t, body) != "ambiguous_credentials" {
 		t.Fatalf("two keys: %d %s", status, body)
 	}
-	if a := f.audit.String(); !strings.Contains(a, "code=not_admin") || !strings.Contains(a, "code=invalid_client_key") {
+	if a := f.audit.String(); !strings.Contains(a, "code=not_admin status=403 client=beta") || !strings.Contains(a, "code=invalid_client_key") {
 		t.Fatalf("readyz refusals not audited:\n%s", a)
 	}
 }
