@@ -74,12 +74,15 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 	c.cred = cred.summary()
 	origin := r.Header.Get("Origin")
 	if acc.open {
-		if origin != "" {
-			if !loopbackOrigin(origin) {
-				return c, openOriginDenied
-			}
-			c.origin = origin
+		switch {
+		case origin != "" && !loopbackOrigin(origin):
+			return c, openOriginDenied
+		case origin == "" && r.Header.Get("Sec-Fetch-Site") == "cross-site":
+			// An <img>, <script> or link on another site: a GET a browser
+			// sends with no Origin, but says is cross-site.
+			return c, openCrossSiteDenied
 		}
+		c.origin = origin
 		return c, nil
 	}
 	hasKey := cred.present()

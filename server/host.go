@@ -125,6 +125,13 @@ var openOriginDenied = &policy.Denied{Status: http.StatusForbidden, Code: "origi
 	Msg: "with no policies configured (open mode) only pages on this machine (http://localhost:*, http://127.0.0.1:*, http://[::1]:*) may call cozeauth from a browser; " +
 		"to serve other sites, configure a policy that lists their origins (docs/access.md)"}
 
+// openCrossSiteDenied refuses, in open mode, a request a browser marks as
+// sent by another site without an Origin (a GET from an image, script or
+// link): it would act with a full-permission token.
+var openCrossSiteDenied = &policy.Denied{Status: http.StatusForbidden, Code: "cross_site_not_allowed",
+	Msg: "with no policies configured (open mode) a request another web site makes a browser send (Sec-Fetch-Site: cross-site) is refused; " +
+		"call from a page on this machine or from a program, or configure a policy (docs/access.md)"}
+
 // edge is the edge settings: allowed hosts, admin clients, audit. They
 // are read when the server starts.
 func (s *Server) edge() *config.Access { return &s.cfg.Access }

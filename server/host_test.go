@@ -72,6 +72,38 @@ func TestOpenModeServesLocalPages(t *testing.T) {
 	}
 }
 
+// TestOpenModeRefusesCrossSiteRequests: a page on another site needs no
+// rebinding to make the browser connect to 127.0.0.1: a WebSocket (no
+// CORS applies) or an <img> GET (no Origin) would act with the gateway's
+// full-permission token. Both are refused; programs and local pages pass.
+func TestOpenModeRefusesCrossSiteRequests(t *testing.T) {
+	f := newEdgeFixture(t, true, nil)
+	cases := []struct {
+		name string
+		h    []string
+		code string
+	}{
+		{"cross-site WebSocket", []string{"Connection", "Upgrade", "Upgrade", "websocket", "Sec-WebSocket-Version", "13",
+			"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==", "Origin", "http://evil.example"}, "origin_not_allowed"},
+		{"image GET", []string{"Sec-Fetch-Site", "cross-site", "Sec-Fetch-Dest", "image"}, "cross_site_not_allowed"},
+	}
+	for _, tc := range cases {
+		status, _, body := f.send(t, "GET", "/v1/users/me", "", "", hdr(tc.h...))
+		if status != 403 || errCode(t, body) != tc.code || f.emu.Requests() != 0 {
+			t.Fatalf("%s: %d %s", tc.name, status, body)
+		}
+	}
+	for _, site := range []string{"", "none", "same-origin"} {
+		if status, _, body := f.send(t, "GET", "/v1/users/me", "", "", hdr("Sec-Fetch-Site", site)); status != 200 {
+			t.Fatalf("Sec-Fetch-Site %q: %d %s", site, status, body)
+		}
+	}
+	// A local page on another port is cross-site to the browser, but has a loopback Origin.
+	if status, _, body := f.send(t, "GET", "/v1/users/me", "", "", hdr("Sec-Fetch-Site", "cross-site", "Origin", "http://localhost:5173")); status != 200 {
+		t.Fatalf("local page: %d %s", status, body)
+	}
+}
+
 func TestAllowedHostsWidenOpenMode(t *testing.T) {
 	f := newEdgeFixture(t, true, func(a *config.Access) { a.AllowedHosts = []string{"dev.test"} })
 	if status, _, body := f.send(t, "POST", "/token", "", "dev.test:8080", nil); status != 200 {
