@@ -18,7 +18,11 @@ import (
 // Origin is http://evil.example. In open mode (no policies, every caller
 // gets a full-permission token) cozeauth therefore answers only requests
 // addressed to a loopback name — or to a name the operator listed under
-// allowed_hosts — and lets only loopback pages read its answers.
+// allowed_hosts — and lets only loopback pages read its answers. Pages
+// elsewhere need no rebinding to make a browser connect to 127.0.0.1 (a
+// WebSocket, which CORS does not cover; an <img> GET, which carries no
+// Origin): open mode refuses a foreign Origin on every request, and a
+// request without one that the browser marks Sec-Fetch-Site: cross-site.
 //
 // With policies the Host is checked only when allowed_hosts is set: a
 // rebinding page holds no client key, and a public policy answers only its
