@@ -29,6 +29,11 @@ type Access struct {
 	// TrustProxy takes the caller's IP from X-Forwarded-For (set it only
 	// behind a reverse proxy that overwrites that header).
 	TrustProxy bool
+	// AllowedHosts are Host names accepted besides loopback ones (edge.go).
+	AllowedHosts []string
+	// AdminClients may read /readyz's details with their key.
+	AdminClients []string
+	Audit        Audit
 }
 
 // Open reports whether no policy or client is configured: the
@@ -50,6 +55,8 @@ type Cookie struct {
 	Secret   []byte // HMAC key; random per process when not configured
 	SameSite string // lax (default), strict or none
 	Secure   bool   // required by browsers with SameSite=None
+	// MaxAge is how long a visitor cookie is valid after it was issued.
+	MaxAge time.Duration
 }
 
 type rawPolicy struct {
@@ -81,6 +88,7 @@ type rawCookie struct {
 	Secret   string `yaml:"secret"`
 	SameSite string `yaml:"same_site"`
 	Secure   bool   `yaml:"secure"`
+	MaxAge   string `yaml:"max_age"`
 }
 
 // KeysDoc is the file `cozeauth keys` manages: client names, policies
@@ -133,6 +141,7 @@ func (c *Config) resolveAccess(fc *fileConfig, dir string, e *errs) {
 	}
 	a.Cookie.SameSite = strings.ToLower(orDefault(fc.Cookie.SameSite, "lax"))
 	a.Cookie.Secure = fc.Cookie.Secure
+	a.Cookie.MaxAge = cookieMaxAge(fc.Cookie.MaxAge, e)
 	switch a.Cookie.SameSite {
 	case "lax", "strict":
 	case "none":

@@ -79,6 +79,8 @@ func LoadEnv(getenv func(string) string) (*Config, error) {
 	c := &Config{Source: "environment", Listen: getenv("COZEAUTH_LISTEN"), DefaultSession: getenv("COZEAUTH_DEFAULT_SESSION"),
 		GatewayPrefix: getenv("COZEAUTH_GATEWAY_PREFIX")}
 	c.Apps = []App{r.resolve(e)}
+	c.Access.AllowedHosts = envAllowedHosts(getenv, e)
+	c.Access.Cookie.MaxAge = DefaultCookieMaxAge
 	c.finish(e)
 	return c, e.err()
 }

@@ -26,6 +26,9 @@ type fileConfig struct {
 	Cookie         rawCookie     `yaml:"cookie"`
 	TrustProxy     bool          `yaml:"trust_proxy"`
 	GatewayPrefix  string        `yaml:"gateway_prefix"`
+	AllowedHosts   []string      `yaml:"allowed_hosts"`
+	AdminClients   []string      `yaml:"admin_clients"`
+	Audit          rawAudit      `yaml:"audit"`
 }
 
 type rawCache struct {
@@ -74,6 +77,7 @@ func LoadFile(path string) (*Config, error) {
 	}
 	c.finish(e)
 	c.resolveAccess(&fc, dir, e)
+	c.resolveEdge(&fc, e)
 	c.Warnings = append(c.Warnings, permissionWarnings(path, c)...)
 	return c, e.err()
 }

@@ -1,35 +1,110 @@
 package server
 
 import (
-	"bufio"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"log/slog"
+	"net/http"
 	"sync"
-	"time"
 
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/policy"
 )
 
-// audit writes one structured line per token handed out — who, under
-// which policy, for which app, session and scope, until when, and whether
-// it was a cache hit or a mint — never the token.
+// The audit log answers "who got what, and who was refused": one line per
+// decision — "token" for a token handed out (or injected by the gateway),
+// "denied" for a refusal with the rule (code) that refused it. Lines name
+// the client, policy, address and session, never a token or a key: of a
+// presented key only its header, length and whether it looked like a
+// cozeauth key are written.
+
+// audit writes the line of a token handed out — who, under which policy,
+// for which app, session and scope, until when, and whether it was a
+// cache hit or a mint — never the token.
 func (s *Server) audit(c *caller, req broker.Request, tok *coze.Token, out broker.Outcome) {
 	if s.auditLog == nil {
 		return
 	}
-	pol := ""
-	if c.policy != nil {
-		pol = c.policy.Name
-	}
-	s.auditLog.LogAttrs(nil, slog.LevelInfo, "token",
-		slog.String("client", c.client), slog.String("policy", pol), slog.String("ip", c.ip),
-		slog.String("app", req.App), slog.String("session", req.Session),
+	s.auditLog.LogAttrs(context.Background(), slog.LevelInfo, "token",
+		slog.String("client", c.client), slog.String("policy", c.policyName()), slog.String("ip", c.ip),
+		slog.String("app", req.App), s.sessionAttr(req.Session),
 		slog.String("scope", scopeDigest(req.Scope)), slog.Int("duration", req.Duration),
 		slog.Time("expires", tok.ExpiresAt), slog.String("source", out.String()))
+}
+
+// deny audits a refusal and answers it. c may be nil or partly filled
+// (what was known when the request was refused).
+func (s *Server) deny(w http.ResponseWriter, r *http.Request, c *caller, d *policy.Denied) {
+	s.auditDenied(r, c, d)
+	writeDenied(w, d)
+}
+
+// auditDenied writes the line of a refused request: the rule that refused
+// it (code, status), who asked (client, policy, ip) and for what (method,
+// path). A presented credential is described by credSummary.LogValue.
+func (s *Server) auditDenied(r *http.Request, c *caller, d *policy.Denied) {
+	if s.auditLog == nil {
+		return
+	}
+	if c == nil {
+		c = &caller{ip: clientIP(r, s.access.Load().trustProxy)}
+	}
+	attrs := []slog.Attr{slog.String("code", d.Code), slog.Int("status", d.Status),
+		slog.String("client", c.client), slog.String("policy", c.policyName()), slog.String("ip", c.ip),
+		slog.String("method", r.Method), slog.String("path", r.URL.Path)}
+	if c.cred.header != "" {
+		attrs = append(attrs, slog.Any("credential", c.cred))
+	}
+	s.auditLog.LogAttrs(context.Background(), slog.LevelInfo, "denied", attrs...)
+}
+
+// LogValue describes a presented credential without any of it: the
+// header it came in, its length, and whether it has the cza_ prefix of a
+// cozeauth client key.
+func (c credSummary) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("header", c.header), slog.Int("len", c.length), slog.Bool("cza_prefix", c.czaPrefix))
+}
+
+func (c *caller) policyName() string {
+	if c.policy == nil {
+		return ""
+	}
+	return c.policy.Name
+}
+
+// processSessionKey keys session hashes when audit.session_key is not
+// configured: random per process, so that hashes are unlinkable across
+// restarts and no one holding only the log can test guesses (a plain
+// SHA-256 of "alice" is one guess away).
+var processSessionKey = sync.OnceValue(func() []byte {
+	k := make([]byte, 32)
+	rand.Read(k)
+	return k
+})
+
+// sessionAttr is the session attribute of an audit line: the session name
+// in clear, or with audit.hash_sessions "hmac:" and 24 hex digits of
+// HMAC-SHA256 keyed with audit.session_key (stable across restarts and
+// replicas: whoever holds the key can find one person's lines) or, when
+// none is configured, a random per-process key. Every audit line about a
+// session should use it.
+func (s *Server) sessionAttr(session string) slog.Attr {
+	a := s.edge().Audit
+	if !a.HashSessions || session == "" {
+		return slog.String("session", session)
+	}
+	key := a.SessionKey
+	if len(key) == 0 {
+		key = processSessionKey()
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(session))
+	return slog.String("session", "hmac:"+hex.EncodeToString(m.Sum(nil)[:12]))
 }
 
 // scopeDigest names a scope without spelling it out: "" for none.
@@ -40,55 +115,4 @@ func scopeDigest(s *coze.Scope) string {
 	b, _ := json.Marshal(s)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:6])
-}
-
-// BufferedWriter batches writes and flushes them every interval, so an
-// audit line per request costs a memory copy, not a system call. Close
-// flushes what is left. It is safe for concurrent use.
-type BufferedWriter struct {
-	mu   sync.Mutex
-	w    *bufio.Writer
-	stop chan struct{}
-	done chan struct{}
-}
-
-// NewBufferedWriter flushes to w every interval.
-func NewBufferedWriter(w io.Writer, interval time.Duration) *BufferedWriter {
-	b := &BufferedWriter{w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(b.done)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				b.Flush()
-			case <-b.stop:
-				b.Flush()
-				return
-			}
-		}
-	}()
-	return b
-}
-
-// Write buffers p.
-func (b *BufferedWriter) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.w.Write(p)
-}
-
-// Flush writes out what is buffered.
-func (b *BufferedWriter) Flush() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.w.Flush()
-}
-
-// Close stops the flusher after a last flush.
-func (b *BufferedWriter) Close() error {
-	close(b.stop)
-	<-b.done
-	return nil
 }

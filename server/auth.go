@@ -1,8 +1,8 @@
 package server
 
 import (
-	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,21 +14,40 @@ type caller struct {
 	client  string         // client name; "" when anonymous
 	policy  *policy.Policy // nil in open mode
 	ip      string
-	origin  string // allowed browser origin, "" when none
-	visitor string // verified visitor cookie id (public policies)
+	origin  string      // allowed browser origin, "" when none
+	visitor string      // verified visitor cookie id (public policies)
+	cred    credSummary // what was presented as a key, never the key
+}
+
+// credential is what a request presented as a client key. It lives only
+// while authenticating: a caller keeps its credSummary.
+type credential struct {
+	key    string // presented key ("" for a non-Bearer Authorization)
+	header string // "Authorization" or "X-API-Key"; "" when none
+}
+
+func (c credential) present() bool { return c.header != "" }
+
+// credSummary describes a presented credential without any of it.
+type credSummary struct {
+	header    string // "" when none was presented
+	length    int
+	czaPrefix bool // it looked like a cozeauth client key
+}
+
+func (c credential) summary() credSummary {
+	return credSummary{header: c.header, length: len(c.key), czaPrefix: strings.HasPrefix(c.key, policy.KeyPrefix)}
 }
 
 // admit authenticates a token or gateway request and, for an allowed
 // browser origin, answers with its CORS headers. On refusal it has
-// written the error and reports false.
+// written the error, audited it, and reports false.
 func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*caller, bool) {
 	acc := s.access.Load()
-	if !acc.open {
-		w.Header()["Vary"] = varyOrigin
-	}
+	w.Header()["Vary"] = varyOrigin
 	c, denied := s.authenticate(w, r, acc)
 	if denied != nil {
-		writeDenied(w, denied)
+		s.deny(w, r, c, denied)
 		return nil, false
 	}
 	if c.origin != "" {
@@ -39,54 +58,76 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*caller, bool) {
 
 // authenticate finds the caller's policy from its key, or from its origin
 // for public policies, and applies the rate limits. In open mode (nothing
-// configured) everyone is let in with no policy, as the Worker did.
+// configured) everyone is let in with no policy, as the Worker did — but
+// only when addressed to this machine and, from a browser, only from a
+// page on this machine. On refusal the caller holds what was learnt so
+// far, for the audit line.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *access) (*caller, *policy.Denied) {
 	c := &caller{ip: clientIP(r, acc.trustProxy)}
+	if d := s.checkHost(r, acc); d != nil {
+		return c, d
+	}
+	cred, d := presentedCredential(r)
+	if d != nil {
+		return c, d
+	}
+	c.cred = cred.summary()
+	origin := r.Header.Get("Origin")
 	if acc.open {
+		switch {
+		case origin != "" && !loopbackOrigin(origin):
+			return c, openOriginDenied
+		case origin == "" && r.Header.Get("Sec-Fetch-Site") == "cross-site":
+			// An <img>, <script> or link on another site: a GET a browser
+			// sends with no Origin, but says is cross-site.
+			return c, openCrossSiteDenied
+		}
+		c.origin = origin
 		return c, nil
 	}
-	origin := r.Header.Get("Origin")
-	key, hasKey := presentedKey(r)
-	if hasKey && acc.public[origin] != nil && !strings.HasPrefix(key, policy.KeyPrefix) {
+	hasKey := cred.present()
+	if hasKey && acc.public[origin] != nil && !strings.HasPrefix(cred.key, policy.KeyPrefix) {
 		// A browser SDK insists on sending some token: on a public origin a
 		// placeholder that is not a client key counts as no key at all.
+		// (Two credentials were refused above as ambiguous.)
 		hasKey = false
+		c.cred = credSummary{}
 	}
 	switch {
 	case hasKey:
-		cl, ok := acc.keys.Lookup(key)
+		cl, ok := acc.keys.Lookup(cred.key)
 		if !ok {
-			return nil, &policy.Denied{Status: 401, Code: "invalid_client_key", Msg: "the client key is not valid (revoked, mistyped or from another server)"}
+			return c, &policy.Denied{Status: 401, Code: "invalid_client_key", Msg: "the client key in the " + cred.header + " header is not valid (revoked, mistyped or from another server)"}
 		}
 		c.client = cl.Name
 		c.policy = acc.policies[cl.Policy]
 		if c.policy == nil {
-			return nil, &policy.Denied{Status: 403, Code: "no_policy", Msg: "the client's policy is not configured"}
+			return c, &policy.Denied{Status: 403, Code: "no_policy", Msg: "the client's policy is not configured"}
 		}
 		acc.touch(cl.Name, time.Now())
 	case origin != "" && acc.public[origin] != nil:
 		c.policy = acc.public[origin]
 	default:
-		return nil, &policy.Denied{Status: 401, Code: "missing_client_key", Msg: "send a client key as Authorization: Bearer cza_... or X-API-Key"}
+		return c, &policy.Denied{Status: 401, Code: "missing_client_key", Msg: "send a client key as Authorization: Bearer cza_... or X-API-Key"}
 	}
 	if origin != "" {
 		if !c.policy.AllowsOrigin(origin) {
-			return nil, &policy.Denied{Status: 403, Code: "origin_not_allowed", Msg: "requests from this browser origin are not allowed by the policy"}
+			return c, &policy.Denied{Status: 403, Code: "origin_not_allowed", Msg: "requests from this browser origin are not allowed by the policy"}
 		}
 		c.origin = origin
 	}
 	if c.policy.Session == policy.SessionCookie {
-		c.visitor = s.visitorSession(w, r, acc)
+		c.visitor = s.visitorSession(w, r, acc, c.policy.Name, c.origin)
 	}
 	if d := limit(acc.perIP[c.policy.Name], c.ip, "this address"); d != nil {
-		return nil, d
+		return c, d
 	}
 	perKey := c.client
 	if perKey == "" {
 		perKey = c.visitor
 	}
 	if d := limit(acc.perKey[c.policy.Name], perKey, "this client"); d != nil {
-		return nil, d
+		return c, d
 	}
 	return c, nil
 }
@@ -102,34 +143,44 @@ func limit(l *policy.Limiter, key, who string) *policy.Denied {
 	return nil
 }
 
-// presentedKey reads a client key from Authorization: Bearer or X-API-Key.
-func presentedKey(r *http.Request) (string, bool) {
-	if k := r.Header.Get("X-API-Key"); k != "" {
-		return k, true
-	}
-	if a := r.Header.Get("Authorization"); a != "" {
-		if k, ok := strings.CutPrefix(a, "Bearer "); ok {
-			return strings.TrimSpace(k), true
+// presentedCredential reads a client key from Authorization: Bearer or
+// X-API-Key (empty header lines count as absent). More than one is
+// ambiguous — which one would decide who the caller is? — and refused.
+func presentedCredential(r *http.Request) (credential, *policy.Denied) {
+	auth, api := nonEmpty(r.Header.Values("Authorization")), nonEmpty(r.Header.Values("X-API-Key"))
+	switch {
+	case len(auth)+len(api) > 1:
+		var which string
+		switch {
+		case len(auth) > 0 && len(api) > 0:
+			which = "both Authorization and X-API-Key headers were sent"
+		case len(auth) > 1:
+			which = "the Authorization header was sent " + strconv.Itoa(len(auth)) + " times"
+		default:
+			which = "the X-API-Key header was sent " + strconv.Itoa(len(api)) + " times"
 		}
-		return "", true // some other scheme: refused as an invalid key
+		return credential{}, &policy.Denied{Status: http.StatusBadRequest, Code: "ambiguous_credentials",
+			Msg: "two credentials in one request: " + which + "; send one client key, as Authorization: Bearer cza_... or as X-API-Key, once"}
+	case len(api) == 1:
+		return credential{key: strings.TrimSpace(api[0]), header: "X-API-Key"}, nil
+	case len(auth) == 1:
+		if k, ok := strings.CutPrefix(auth[0], "Bearer "); ok {
+			return credential{key: strings.TrimSpace(k), header: "Authorization"}, nil
+		}
+		return credential{header: "Authorization"}, nil // some other scheme: refused as an invalid key
 	}
-	return "", false
+	return credential{}, nil
 }
 
-// clientIP is the peer address, or with trustProxy the nearest address a
-// trusted proxy recorded in X-Forwarded-For.
-func clientIP(r *http.Request, trustProxy bool) string {
-	if trustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
-				return ip.String()
-			}
+func nonEmpty(vs []string) []string {
+	if len(vs) == 1 && strings.TrimSpace(vs[0]) != "" {
+		return vs
+	}
+	var out []string
+	for _, v := range vs {
+		if strings.TrimSpace(v) != "" {
+			out = append(out, v)
 		}
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return out
 }

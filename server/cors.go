@@ -3,10 +3,13 @@ package server
 import (
 	"net/http"
 	"strconv"
+
+	"github.com/cozeauth/cozeauth/policy"
 )
 
-// CORS: only origins a policy lists are echoed, never "*", always with
-// Vary: Origin; credentials are allowed so public visitors' cookies flow.
+// CORS: only origins a policy lists are echoed — in open mode only pages
+// on this machine (loopback origins) — never "*", always with Vary:
+// Origin; credentials are allowed so public visitors' cookies flow.
 const (
 	corsMethods = "GET, POST, OPTIONS"
 	corsHeaders = "Authorization, X-API-Key, X-User-ID, Content-Type"
@@ -21,8 +24,17 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request) {
 	h.Add("Vary", "Origin")
 	h.Add("Vary", "Access-Control-Request-Method")
 	h.Add("Vary", "Access-Control-Request-Headers")
-	if origin == "" || !acc.origins[origin] {
-		writeError(w, http.StatusForbidden, "origin_not_allowed", "this browser origin is not allowed by any policy", nil)
+	if d := s.checkHost(r, acc); d != nil {
+		s.deny(w, r, nil, d)
+		return
+	}
+	switch {
+	case acc.open && !loopbackOrigin(origin):
+		s.deny(w, r, nil, openOriginDenied)
+		return
+	case !acc.open && (origin == "" || !acc.origins[origin]):
+		s.deny(w, r, nil, &policy.Denied{Status: http.StatusForbidden, Code: "origin_not_allowed",
+			Msg: "this browser origin is not allowed by any policy: list it under a policy's origins"})
 		return
 	}
 	h.Set("Access-Control-Allow-Origin", origin)

@@ -71,7 +71,10 @@ func newFixture(t testing.TB) *fixture {
 	}
 	cfg := &config.Config{Source: "test", DefaultSession: config.DefaultSession, DefaultApp: "good",
 		Cache: config.Cache{MaxEntries: 1000, Skew: 30 * time.Second},
-		Apps:  []config.App{app("good", goodKID), app("bad", "kid-unknown")}}
+		Apps:  []config.App{app("good", goodKID), app("bad", "kid-unknown")},
+		// Open mode answers loopback Host names and these: the Host of
+		// httptest.NewRequest, and of the WebSocket test.
+		Access: config.Access{AllowedHosts: []string{"example.com", "gw"}}}
 	client := testClient()
 	sources := map[string]broker.Source{}
 	for i := range cfg.Apps {

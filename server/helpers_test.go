@@ -19,7 +19,9 @@ func jsonDecode(resp *http.Response, v any) error { return json.NewDecoder(resp.
 
 func recorder(h http.Handler, method, path string) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+	req := httptest.NewRequest(method, path, nil)
+	req.Host = "localhost" // open mode answers loopback names
+	h.ServeHTTP(rec, req)
 	return rec
 }
 
