@@ -154,7 +154,7 @@ func TestReloadRevokesAndSurvivesBadInput(t *testing.T) {
 			acc.Clients = append(acc.Clients, c)
 		}
 	}
-	if err := f.server.Reload(acc); err != nil {
+	if err := f.server.Reload(f.withAccess(acc)); err != nil {
 		t.Fatal(err)
 	}
 	if status, _, _ := f.do(t, "POST", "/token", "", bearer(k.alpha)); status != 401 {
@@ -163,7 +163,7 @@ func TestReloadRevokesAndSurvivesBadInput(t *testing.T) {
 	broken := acc
 	broken.Clients = append([]policyClient{}, acc.Clients...)
 	broken.Clients[0].Hash = "sha256:nothex"
-	if err := f.server.Reload(broken); err == nil {
+	if err := f.server.Reload(f.withAccess(broken)); err == nil {
 		t.Fatal("a broken key list was accepted")
 	}
 	if status, _, _ := f.do(t, "POST", "/token", "", bearer(k.beta)); status != 200 {

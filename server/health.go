@@ -24,8 +24,8 @@ type appReady struct {
 // failed is reported, not a reason to take the replica out.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	status := s.broker.Status()
-	apps := make(map[string]appReady, len(s.cfg.Apps))
-	for _, a := range s.cfg.Apps {
+	apps := make(map[string]appReady, len(s.conf().Apps))
+	for _, a := range s.conf().Apps {
 		st := status[a.Name]
 		ar := appReady{Region: string(a.Region), APIBase: a.APIBase, LastError: st.LastError}
 		if !st.LastMint.IsZero() {
@@ -40,5 +40,5 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(map[string]any{"status": "ready", "config": s.cfg.Source, "apps": apps})
+	_ = json.NewEncoder(w).Encode(map[string]any{"status": "ready", "config": s.conf().Source, "apps": apps})
 }

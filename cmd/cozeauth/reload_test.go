@@ -58,7 +58,7 @@ func TestServePicksUpKeyChanges(t *testing.T) {
 	eventually("the revoked key being refused", func() bool { return status(key) == 401 })
 	// A broken keys file keeps the previous rules and says why.
 	os.WriteFile(strings.Replace(cfg, "cozeauth.yaml", "keys.yaml", 1), []byte("clients: [{name: x, policy: nope, key_hash: bad}]"), 0o600)
-	eventually("the bad reload being logged", func() bool { return strings.Contains(errOut.String(), "reload failed") })
+	eventually("the bad reload being logged", func() bool { return strings.Contains(errOut.String(), "reload refused") })
 	if s := status(""); s != 401 {
 		t.Fatalf("after a bad reload: %d", s)
 	}
