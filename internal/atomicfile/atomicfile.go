@@ -5,6 +5,7 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -24,20 +25,10 @@ func Write(path string, data []byte, perm fs.FileMode) (err error) {
 	}
 	defer func() {
 		if err != nil {
-			tmp.Close()
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err = tmp.Chmod(perm); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
+	if err = writeSynced(tmp, data, perm); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
@@ -67,4 +58,53 @@ func LockPath(path string) string { return path + ".lock" }
 // because Write replaces path whole.
 func Lock(path string) (unlock func(), err error) {
 	return lock(LockPath(path))
+}
+
+// WriteNew creates path with data and mode perm, failing with an error
+// that matches fs.ErrExist when path exists. Like Write, the content
+// appears whole (a synced temporary file is linked into place), never as
+// a prefix; where hard links are not supported it falls back to an
+// exclusive create, synced before it returns.
+func WriteNew(path string, data []byte, perm fs.FileMode) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err = writeSynced(tmp, data, perm); err != nil {
+		return err
+	}
+	err = os.Link(tmp.Name(), path)
+	if err == nil || errors.Is(err, fs.ErrExist) {
+		if err == nil {
+			syncDir(dir)
+		}
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
+	}
+	if err := writeSynced(f, data, perm); err != nil {
+		os.Remove(path)
+		return err
+	}
+	syncDir(dir)
+	return nil
+}
+
+// writeSynced writes data into f with mode perm, syncs and closes it.
+func writeSynced(f *os.File, data []byte, perm fs.FileMode) error {
+	err := f.Chmod(perm)
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
