@@ -22,7 +22,9 @@ var ErrWouldOpen = errors.New("the new configuration has no policies and no clie
 // one, later requests see only the new one. It refuses, changing
 // nothing, a cfg that would turn a closed server open (ErrWouldOpen), one
 // that changes what only a restart can (listen address, gateway prefix,
-// cache size or skew), and one whose clients are inconsistent. When it
+// cache size or skew), one whose clients are inconsistent, and — when the
+// server was built without Options.NewSource — one that adds, removes or
+// re-keys an app. When it
 // applies cfg, an app whose credentials or endpoints changed mints with a
 // new Source and loses its cached tokens (with Options.NewSource), every
 // other app keeps them, and the tokens cached for a client that is gone
@@ -90,7 +92,27 @@ func (s *Server) nextGeneration(prev *access, cfg *config.Config) (*access, erro
 	if !prev.open && cfg.Access.Open() {
 		return nil, ErrWouldOpen
 	}
+	if s.newSource == nil {
+		if err := sameMinters(prev.cfg, cfg); err != nil {
+			return nil, err
+		}
+	}
 	return newAccess(cfg, prev)
+}
+
+// sameMinters refuses app changes that the broker would not see: without
+// Options.NewSource the server cannot give it new Sources.
+func sameMinters(old, cfg *config.Config) error {
+	was, now := appsByName(old), appsByName(cfg)
+	if len(was) != len(now) {
+		return errors.New("apps were added or removed, which this server cannot apply live: restart it (nothing was reloaded)")
+	}
+	for name, a := range now {
+		if o := was[name]; o == nil || !sameMinter(o, a) {
+			return fmt.Errorf("app %q was added or its credentials or endpoints changed, which this server cannot apply live: restart it (nothing was reloaded)", name)
+		}
+	}
+	return nil
 }
 
 // restartOnly refuses changes to what is fixed while serving: the

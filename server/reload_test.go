@@ -234,3 +234,53 @@ var otherKey = sync.OnceValue(func() *rsa.PrivateKey {
 	}
 	return k
 })
+
+// TestReloadWithoutNewSourceRefusesAppEdits: a server that cannot give
+// the broker new Sources must not claim an app edit took effect.
+func TestReloadWithoutNewSourceRefusesAppEdits(t *testing.T) {
+	f, _ := guarded(t)
+	c := f.withAccess(f.cfg.Access)
+	c.Apps = append([]config.App(nil), c.Apps...)
+	c.Apps[0].KeyID = "kid-new"
+	if err := f.server.Reload(c); err == nil || !strings.Contains(err.Error(), "restart") {
+		t.Fatalf("an app edit without NewSource: %v", err)
+	}
+	c.Apps[0].KeyID = goodKID
+	c.Apps[0].Duration = 60 // not part of minting: applies live
+	if err := f.server.Reload(c); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSameMinter: each credential or endpoint field makes a new Source;
+// an equal key loaded again (a new pointer) does not.
+func TestSameMinter(t *testing.T) {
+	base := config.App{Name: "a", Kind: "jwt", ClientID: "1", KeyID: "k", Key: testKey(), APIBase: "https://api.coze.cn", Audience: "api.coze.cn"}
+	reloaded := *testKey()
+	same := base
+	same.Key = &reloaded
+	same.Duration = 60
+	if !sameMinter(&base, &same) {
+		t.Fatal("an equal key loaded again counts as a change")
+	}
+	if !appChanged(&base, &same) {
+		t.Fatal("a duration change is not reported")
+	}
+	for name, edit := range map[string]func(*config.App){
+		"client_id":     func(a *config.App) { a.ClientID = "2" },
+		"key_id":        func(a *config.App) { a.KeyID = "k2" },
+		"key":           func(a *config.App) { a.Key = otherKey() },
+		"audience":      func(a *config.App) { a.Audience = "api.coze.com" },
+		"api_base":      func(a *config.App) { a.APIBase = "https://api.coze.com" },
+		"ws_base":       func(a *config.App) { a.WSBase = "wss://ws.coze.com" },
+		"account_id":    func(a *config.App) { a.AccountID = "9" },
+		"enterprise_id": func(a *config.App) { a.EnterpriseID = "e" },
+		"assertion_ttl": func(a *config.App) { a.AssertionTTL = 7 },
+	} {
+		c := base
+		edit(&c)
+		if sameMinter(&base, &c) || !appChanged(&base, &c) {
+			t.Errorf("a %s change keeps the Source", name)
+		}
+	}
+}
