@@ -44,7 +44,7 @@ type Server struct {
 // Options are a Server's optional parts.
 type Options struct {
 	Log   *slog.Logger // operational log; discarded when nil
-	Audit *slog.Logger // one line per token handed out; none when nil
+	Audit *slog.Logger // one line per token handed out and per reload; none when nil
 	// GatewayTimeout bounds the wait for the Coze API's response headers
 	// (not the streaming of a body); 5 minutes when zero.
 	GatewayTimeout time.Duration
@@ -52,7 +52,8 @@ type Options struct {
 	// New hands the broker one Source per app and Reload gives the broker
 	// a new Source for each app whose credentials or endpoints changed
 	// (keeping the same value, and so the cached tokens, for the others).
-	// Without it the broker's apps are left as they are.
+	// Without it the broker's apps are left as they are, and a reload
+	// that adds, removes or re-keys an app is refused (restart instead).
 	NewSource func(*config.App) broker.Source
 }
 
