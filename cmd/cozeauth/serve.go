@@ -117,7 +117,15 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	if cfg.Access.Open() {
 		log.Warn("open mode: no clients or policies are configured, anyone who can connect gets a token", "listen", cfg.Listen)
 	}
-	go newReloader(cfg, f, srv, log).run(ctx, hup, f.watch)
+	// The reloader stops with Serve, and has saved the keys' last-use
+	// times before runServe returns.
+	rctx, stopReloads := context.WithCancel(ctx)
+	reloads := make(chan struct{})
+	go func() {
+		defer close(reloads)
+		newReloader(cfg, f, srv, log).run(rctx, hup, f.watch)
+	}()
+	defer func() { stopReloads(); <-reloads }()
 	for _, a := range cfg.Apps {
 		log.Info("app", "name", a.Name, "region", a.Region, "api_base", a.APIBase, "client_id", a.ClientID, "key_bits", a.Key.N.BitLen())
 	}
