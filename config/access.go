@@ -1,19 +1,14 @@
 package config
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/policy"
@@ -89,12 +84,6 @@ type rawCookie struct {
 	SameSite string `yaml:"same_site"`
 	Secure   bool   `yaml:"secure"`
 	MaxAge   string `yaml:"max_age"`
-}
-
-// KeysDoc is the file `cozeauth keys` manages: client names, policies
-// and key hashes, never keys.
-type KeysDoc struct {
-	Clients []ClientEntry `yaml:"clients"`
 }
 
 func (c *Config) resolveAccess(fc *fileConfig, dir string, e *errs) {
@@ -252,51 +241,6 @@ func (rc *ClientEntry) resolve(prefix string, a *Access, e *errs) policy.Client 
 		e.add(prefix+"key_hash", "paste the hash `cozeauth keys create` printed, never the key", "%v", err)
 	}
 	return cl
-}
-
-// ReadKeysFile reads a keys file; a missing file holds no clients.
-func ReadKeysFile(path string) ([]ClientEntry, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var kf KeysDoc
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&kf); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %s", path, redactErr(err))
-	}
-	return kf.Clients, nil
-}
-
-// WriteKeysFile replaces the keys file atomically, readable by its owner
-// only.
-func WriteKeysFile(path string, clients []ClientEntry) error {
-	data, err := yaml.Marshal(KeysDoc{Clients: clients})
-	if err != nil {
-		return err
-	}
-	data = append([]byte("# cozeauth client keys: hashes only, managed by `cozeauth keys`.\n"), data...)
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".keys-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // GatewayRoots are the Coze API path roots the gateway forwards.

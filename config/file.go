@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -36,9 +35,10 @@ type rawCache struct {
 	Skew       string `yaml:"skew"`
 }
 
-// LoadFile reads and validates a YAML config file.
+// LoadFile reads a YAML config file whole (see ReadStable) and validates
+// it.
 func LoadFile(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadStable(path)
 	if err != nil {
 		return nil, fmt.Errorf("config file: %w", err)
 	}

@@ -2,9 +2,11 @@ package server
 
 import (
 	"crypto/rand"
+	"net/url"
 	"sync/atomic"
 	"time"
 
+	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/policy"
 )
@@ -12,11 +14,15 @@ import (
 // limiterKeys bounds each rate limiter's memory.
 const limiterKeys = 100_000
 
-// access is one immutable generation of who may get what; a reload swaps
-// it whole.
+// access is one immutable generation of the server: the whole
+// configuration, who may get what, and where the gateway forwards each
+// app. A reload swaps it whole with one atomic store, so a request that
+// loads it once sees one consistent configuration.
 type access struct {
+	cfg        *config.Config
 	open       bool
 	keys       *policy.Keys
+	clients    map[string]*policy.Client // by ID
 	policies   map[string]*policy.Policy
 	public     map[string]*policy.Policy // by origin
 	origins    map[string]bool           // allowed by any policy, for preflight
@@ -25,16 +31,27 @@ type access struct {
 	cookie     config.Cookie
 	trustProxy bool
 	lastUsed   map[string]*atomic.Int64 // client name -> unix seconds
+
+	targets   map[string]*url.URL      // app -> API base
+	wsTargets map[string]*url.URL      // app -> WebSocket base
+	sources   map[string]broker.Source // app -> the Source the broker mints with; nil without Options.NewSource
 }
 
-func newAccess(a config.Access, prev *access) (*access, error) {
+// newAccess builds the generation for cfg, keeping from prev what must
+// survive a reload: the random cookie secret, rate limiter buckets and
+// last-use times.
+func newAccess(cfg *config.Config, prev *access) (*access, error) {
+	a := cfg.Access
 	keys, err := policy.NewKeys(a.Clients)
 	if err != nil {
 		return nil, err
 	}
-	acc := &access{open: a.Open(), keys: keys, policies: map[string]*policy.Policy{}, public: map[string]*policy.Policy{},
+	acc := &access{cfg: cfg, open: a.Open(), keys: keys, clients: map[string]*policy.Client{}, policies: map[string]*policy.Policy{}, public: map[string]*policy.Policy{},
 		origins: map[string]bool{}, perKey: map[string]*policy.Limiter{}, perIP: map[string]*policy.Limiter{},
 		cookie: a.Cookie, trustProxy: a.TrustProxy, lastUsed: map[string]*atomic.Int64{}}
+	if acc.targets, acc.wsTargets, err = gatewayTargets(cfg); err != nil {
+		return nil, err
+	}
 	if len(acc.cookie.Secret) == 0 {
 		if prev != nil {
 			acc.cookie.Secret = prev.cookie.Secret // keep visitors' sessions across reloads
@@ -55,7 +72,9 @@ func newAccess(a config.Access, prev *access) (*access, error) {
 		acc.perKey[p.Name] = keepLimiter(prev, p, true)
 		acc.perIP[p.Name] = keepLimiter(prev, p, false)
 	}
-	for _, c := range a.Clients {
+	for i := range a.Clients {
+		c := &a.Clients[i]
+		acc.clients[c.ID()] = c
 		acc.lastUsed[c.Name] = &atomic.Int64{}
 		if prev != nil && prev.lastUsed[c.Name] != nil {
 			acc.lastUsed[c.Name].Store(prev.lastUsed[c.Name].Load())
@@ -93,17 +112,6 @@ func (a *access) touch(client string, now time.Time) {
 	if c := a.lastUsed[client]; c != nil {
 		c.Store(now.Unix())
 	}
-}
-
-// Reload swaps in new policies and clients; requests in flight finish
-// under the old ones. On error nothing changes.
-func (s *Server) Reload(a config.Access) error {
-	acc, err := newAccess(a, s.access.Load())
-	if err != nil {
-		return err
-	}
-	s.access.Store(acc)
-	return nil
 }
 
 // LastUsed reports when each client key was last used (zero: not since

@@ -91,16 +91,23 @@ func TestSessionAttrHashesWhenAsked(t *testing.T) {
 	}
 	// No key configured: a per-process key, the same for every server of
 	// this process, unlike the configured one.
-	s1 := &Server{cfg: &config.Config{Access: config.Access{Audit: config.Audit{HashSessions: true}}}}
-	s2 := &Server{cfg: &config.Config{Access: config.Access{Audit: config.Audit{HashSessions: true}}}}
+	s1 := serverWithConfig(&config.Config{Access: config.Access{Audit: config.Audit{HashSessions: true}}})
+	s2 := serverWithConfig(&config.Config{Access: config.Access{Audit: config.Audit{HashSessions: true}}})
 	h1, h2 := s1.sessionAttr("alice").Value.String(), s2.sessionAttr("alice").Value.String()
 	if h1 != h2 || !strings.HasPrefix(h1, "hmac:") || h1 == f.server.sessionAttr("alice").Value.String() {
 		t.Fatalf("per-process hashes %q %q", h1, h2)
 	}
-	clear := &Server{cfg: &config.Config{}}
+	clear := serverWithConfig(&config.Config{})
 	if v := clear.sessionAttr("alice").Value.String(); v != "alice" {
 		t.Fatalf("without hash_sessions the session is %q", v)
 	}
+}
+
+// serverWithConfig is a bare Server whose generation holds cfg.
+func serverWithConfig(cfg *config.Config) *Server {
+	s := &Server{}
+	s.access.Store(&access{cfg: cfg})
+	return s
 }
 
 // failingWriter fails every write while broken.

@@ -121,8 +121,8 @@ func modifyResponse(resp *http.Response) error {
 // (path allowlist included), get the session's token, forward.
 func (s *Server) handleGateway(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
-	if s.cfg.GatewayPrefix != "" {
-		path = strings.TrimPrefix(path, s.cfg.GatewayPrefix)
+	if prefix := s.conf().GatewayPrefix; prefix != "" {
+		path = strings.TrimPrefix(path, prefix)
 	}
 	c, ok := s.admit(w, r)
 	if !ok {
@@ -142,10 +142,14 @@ func (s *Server) handleGateway(w http.ResponseWriter, r *http.Request) {
 		writeDenied(w, denied)
 		return
 	}
-	app, _ := s.cfg.App(req.App)
-	call := &gatewayCall{req: req, path: path, target: s.targets[app.Name]}
+	gen := s.access.Load()
+	call := &gatewayCall{req: req, path: path, target: gen.targets[req.App]}
 	if isWebSocket(r) {
-		call.target = s.wsTargets[app.Name]
+		call.target = gen.wsTargets[req.App]
+	}
+	if call.target == nil { // removed by a reload since decide
+		writeError(w, http.StatusNotFound, "unknown_app", "no app named "+req.App+" is configured", nil)
+		return
 	}
 	if err := keepSmallBody(w, r, call); err != nil {
 		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large", err.Error(), nil)

@@ -94,7 +94,7 @@ func TestGatewayRetriesOnceAfter401(t *testing.T) {
 func TestGatewayPathAllowlistAndTricks(t *testing.T) {
 	f, up := gatewayFixture(t, okJSON, Options{})
 	acc, _ := testAccess(t)
-	if err := f.server.Reload(acc); err != nil {
+	if err := f.server.Reload(f.withAccess(acc)); err != nil {
 		t.Fatal(err)
 	}
 	widget := map[string]string{"Origin": shopOrigin}

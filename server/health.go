@@ -44,8 +44,8 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status := s.broker.Status()
-	apps := make(map[string]appReady, len(s.cfg.Apps))
-	for _, a := range s.cfg.Apps {
+	apps := make(map[string]appReady, len(s.conf().Apps))
+	for _, a := range s.conf().Apps {
 		st := status[a.Name]
 		ar := appReady{Status: appReadyOK}
 		if st.LastError != "" {
@@ -66,7 +66,7 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	}
 	body := map[string]any{"status": "ready", "apps": apps}
 	if detail {
-		body["config"] = s.cfg.Source
+		body["config"] = s.conf().Source
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

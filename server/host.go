@@ -136,6 +136,6 @@ var openCrossSiteDenied = &policy.Denied{Status: http.StatusForbidden, Code: "cr
 	Msg: "with no policies configured (open mode) a request another web site makes a browser send (Sec-Fetch-Site: cross-site) is refused; " +
 		"call from a page on this machine or from a program, or configure a policy (docs/access.md)"}
 
-// edge is the edge settings: allowed hosts, admin clients, audit. They
-// are read when the server starts.
-func (s *Server) edge() *config.Access { return &s.cfg.Access }
+// edge is the edge settings of the generation in force: allowed hosts,
+// admin clients, audit. A reload changes them with the rest.
+func (s *Server) edge() *config.Access { return &s.conf().Access }

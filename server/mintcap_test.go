@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cozeauth/cozeauth/broker"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // TestMintCapUnderDistinctSessionFlood: 1000 distinct sessions at once
@@ -15,7 +16,11 @@ import (
 func TestMintCapUnderDistinctSessionFlood(t *testing.T) {
 	f, k := guarded(t)
 	app, _ := f.cfg.App("good")
-	b := broker.New(map[string]broker.Source{"good": &broker.JWTSource{Client: testClient(), Signer: app.Signer(), TokenURL: app.TokenURL()}},
+	// One attempt per mint and a generous timeout: the cap is on the
+	// broker's mints, and a retry after a client-side timeout on a busy
+	// machine would reach Coze twice for one of them.
+	client := &coze.Client{Timeout: 30 * time.Second, Retry: coze.Backoff{Attempts: 1}}
+	b := broker.New(map[string]broker.Source{"good": &broker.JWTSource{Client: client, Signer: app.Signer(), TokenURL: app.TokenURL()}},
 		broker.Options{MintRate: map[string]broker.Rate{"good": {PerSecond: 20, Burst: 20}}, MintWait: 100 * time.Millisecond})
 	t.Cleanup(b.Close)
 	srv := httptest.NewServer(mustNew(t, f.cfg, b, Options{}))

@@ -94,7 +94,7 @@ func (s *Server) decide(c *caller, in policy.Input, sctx *coze.SessionContext) (
 			return broker.Request{}, err.(*policy.Denied)
 		}
 	}
-	app, ok := s.cfg.App(d.App)
+	app, ok := s.conf().App(d.App)
 	if !ok {
 		return broker.Request{}, &policy.Denied{Status: http.StatusNotFound, Code: "unknown_app", Msg: "no app named " + strconv.Quote(d.App) + " is configured"}
 	}
@@ -107,7 +107,7 @@ func (s *Server) decide(c *caller, in policy.Input, sctx *coze.SessionContext) (
 		d.Duration = app.Duration
 	}
 	if d.Session == "" && !in.SessionGiven {
-		d.Session = s.cfg.DefaultSession
+		d.Session = s.conf().DefaultSession
 	}
 	if err := config.ValidSessionName(d.Session); err != nil {
 		return broker.Request{}, &policy.Denied{Status: http.StatusBadRequest, Code: "bad_request", Msg: "session name: " + err.Error()}

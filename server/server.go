@@ -12,8 +12,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,25 +30,31 @@ const (
 // Server serves the token API over a Broker. It is safe for concurrent
 // use.
 type Server struct {
-	cfg      *config.Config
-	broker   *broker.Broker
-	log      *slog.Logger
-	auditLog *slog.Logger
-	mux      *http.ServeMux
-	access   atomic.Pointer[access]
+	broker    *broker.Broker
+	log       *slog.Logger
+	auditLog  *slog.Logger
+	mux       *http.ServeMux
+	access    atomic.Pointer[access] // the current generation: config, rules, gateway targets
+	reloadMu  sync.Mutex             // one reload at a time
+	newSource func(*config.App) broker.Source
 
-	gateway   *httputil.ReverseProxy
-	targets   map[string]*url.URL // app -> API base
-	wsTargets map[string]*url.URL // app -> WebSocket base
+	gateway *httputil.ReverseProxy
 }
 
 // Options are a Server's optional parts.
 type Options struct {
 	Log   *slog.Logger // operational log; discarded when nil
-	Audit *slog.Logger // one line per token handed out; none when nil
+	Audit *slog.Logger // one line per token handed out and per reload; none when nil
 	// GatewayTimeout bounds the wait for the Coze API's response headers
 	// (not the streaming of a body); 5 minutes when zero.
 	GatewayTimeout time.Duration
+	// NewSource builds the broker Source that mints for an app. With it,
+	// New hands the broker one Source per app and Reload gives the broker
+	// a new Source for each app whose credentials or endpoints changed
+	// (keeping the same value, and so the cached tokens, for the others).
+	// Without it the broker's apps are left as they are, and a reload
+	// that adds, removes or re-keys an app is refused (restart instead).
+	NewSource func(*config.App) broker.Source
 }
 
 // New returns a Server for cfg's apps and access rules, handing out
@@ -58,14 +64,16 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, broker: b, log: log, auditLog: o.Audit, mux: http.NewServeMux()}
-	if err := s.Reload(cfg.Access); err != nil {
+	s := &Server{broker: b, log: log, auditLog: o.Audit, mux: http.NewServeMux(), newSource: o.NewSource}
+	gen, err := newAccess(cfg, nil)
+	if err != nil {
 		return nil, err
 	}
-	var err error
-	if s.targets, s.wsTargets, err = gatewayTargets(cfg); err != nil {
-		return nil, err
+	if s.newSource != nil {
+		gen.sources = s.sourcesFor(cfg, nil)
+		b.Replace(gen.sources, mintRates(cfg))
 	}
+	s.access.Store(gen)
 	s.gateway = s.newGateway(o.GatewayTimeout)
 	for _, root := range config.GatewayRoots {
 		s.mux.HandleFunc(cfg.GatewayPrefix+root, s.handleGateway)
@@ -82,6 +90,9 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 	s.mux.HandleFunc("/", s.handleNotFound)
 	return s, nil
 }
+
+// conf is the configuration now in force.
+func (s *Server) conf() *config.Config { return s.access.Load().cfg }
 
 // ServeHTTP routes a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

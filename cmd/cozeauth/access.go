@@ -1,18 +1,14 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
-	"github.com/cozeauth/cozeauth/config"
+	"github.com/cozeauth/cozeauth/internal/atomicfile"
 	"github.com/cozeauth/cozeauth/server"
 )
 
@@ -53,70 +49,12 @@ func openAudit(stderr io.Writer, dest string, asJSON bool) (*slog.Logger, func()
 	return slog.New(h).With("log", "audit"), func() { bw.Close(); closeFile() }, nil
 }
 
-// watchAccess reloads clients and policies on SIGHUP and when the config
-// or keys file changes; a bad reload keeps the old rules and logs why. It
-// also records when each client key was last used, for `keys list`.
-func watchAccess(ctx context.Context, cfg *config.Config, srv *server.Server, log *slog.Logger, every time.Duration) {
-	if cfg.Source == "demo" || cfg.Source == "environment" {
-		return
-	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	tick := time.NewTicker(max(every, 50*time.Millisecond))
-	defer tick.Stop()
-	files := []string{cfg.Source, cfg.Access.KeysFile}
-	seen := stamps(files)
-	lastSave := time.Now()
-	for {
-		select {
-		case <-ctx.Done():
-			saveLastUsed(cfg.Access.KeysFile, srv)
-			return
-		case <-hup:
-			reload(cfg.Source, srv, log, "SIGHUP")
-		case <-tick.C:
-			if now := stamps(files); now != seen {
-				seen = now
-				reload(cfg.Source, srv, log, "file changed")
-			}
-			if time.Since(lastSave) > 30*time.Second {
-				saveLastUsed(cfg.Access.KeysFile, srv)
-				lastSave = time.Now()
-			}
-		}
-	}
-}
-
-func reload(path string, srv *server.Server, log *slog.Logger, why string) {
-	cfg, err := config.LoadFile(path)
-	if err != nil {
-		log.Error("reload failed; keeping the previous clients and policies", "why", why, "err", err)
-		return
-	}
-	if err := srv.Reload(cfg.Access); err != nil {
-		log.Error("reload failed; keeping the previous clients and policies", "why", why, "err", err)
-		return
-	}
-	log.Info("reloaded clients and policies", "why", why, "clients", len(cfg.Access.Clients), "policies", len(cfg.Access.Policies))
-}
-
-// stamps fingerprints files by size and modification time.
-func stamps(files []string) string {
-	out := ""
-	for _, f := range files {
-		if st, err := os.Stat(f); err == nil {
-			out += fmt.Sprint(st.ModTime().UnixNano(), "/", st.Size())
-		}
-		out += "|"
-	}
-	return out
-}
-
 // lastUsedPath holds the keys' last-use times beside the keys file.
 func lastUsedPath(keysFile string) string { return keysFile + ".lastused.json" }
 
-func saveLastUsed(keysFile string, srv *server.Server) {
+// saveLastUsed merges the server's last-use times into the sidecar, under
+// its lock (replicas on one host may share a keys file).
+func saveLastUsed(keysFile string, srv *server.Server, log *slog.Logger) {
 	if keysFile == "" {
 		return
 	}
@@ -124,14 +62,19 @@ func saveLastUsed(keysFile string, srv *server.Server) {
 	if len(used) == 0 {
 		return
 	}
+	unlock, err := atomicfile.Lock(lastUsedPath(keysFile))
+	if err != nil {
+		log.Warn("could not record when client keys were last used (keys list shows older times)", "err", err)
+		return
+	}
+	defer unlock()
 	prev := readLastUsed(keysFile)
 	for k, v := range used {
 		prev[k] = v
 	}
 	data, _ := json.MarshalIndent(prev, "", "  ")
-	tmp := lastUsedPath(keysFile) + ".tmp"
-	if os.WriteFile(tmp, data, 0o600) == nil {
-		os.Rename(tmp, lastUsedPath(keysFile))
+	if err := atomicfile.Write(lastUsedPath(keysFile), data, 0o600); err != nil {
+		log.Warn("could not record when client keys were last used (keys list shows older times)", "err", err)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/atomicfile"
 )
 
 // Key file names keygen writes in its --out directory.
@@ -91,24 +92,14 @@ func runKeygen(w io.Writer, u *ui, bits int, dir string) error {
 	return nil
 }
 
-// writeNew creates path with data and mode, failing if it exists.
+// writeNew creates path with data and mode, failing if it exists; the
+// file appears whole and synced, never half-written.
 func writeNew(path string, data []byte, mode fs.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	err := atomicfile.WriteNew(path, data, mode)
 	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%s already exists: keygen never overwrites a key", path)
 	}
-	if err != nil {
-		return err
-	}
-	if err := f.Chmod(mode); err != nil { // whatever the umask
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return err
 }
 
 func printNextSteps(w io.Writer, bits int, privPath, pubPath, absPriv, fp string) {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/user"
 	"slices"
 	"text/tabwriter"
 	"time"
@@ -49,17 +50,22 @@ func newKeys() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			entries, err := config.ReadKeysFile(cfg.Access.KeysFile)
+			added := config.ClientEntry{Name: name, Policy: pol, KeyHash: hash, Created: time.Now().UTC().Truncate(time.Second)}
+			err = config.EditKeysFile(cfg.Access.KeysFile, func(cur []config.ClientEntry) ([]config.ClientEntry, error) {
+				for _, c := range cur { // another `keys create` may have won the name meanwhile
+					if c.Name == name {
+						return nil, fmt.Errorf("--name %q: a client of that name exists; revoke it first or pick another name", name)
+					}
+				}
+				return append(cur, added), nil
+			})
 			if err != nil {
-				return err
-			}
-			entries = append(entries, config.ClientEntry{Name: name, Policy: pol, KeyHash: hash, Created: time.Now().UTC().Truncate(time.Second)})
-			if err := config.WriteKeysFile(cfg.Access.KeysFile, entries); err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintln(out, key)
-			fmt.Fprintf(cmd.ErrOrStderr(), "\nClient %q (policy %q) added to %s.\nThe key above is shown once and not stored: give it to the client now.\nCallers send it as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\".\nA running server picks it up within seconds.\n", name, pol, cfg.Access.KeysFile)
+			cl := policy.Client{Name: name, Hash: hash}
+			fmt.Fprintf(cmd.ErrOrStderr(), "\n%s added client %q (policy %q, id %s) to %s.\nThe key above is shown once and not stored: give it to the client now.\nCallers send it as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\".\nA running server picks it up within seconds (its audit log records the reload with clients_added).\n", whoAmI(), name, pol, cl.ID(), cfg.Access.KeysFile)
 			return nil
 		},
 	}
@@ -95,24 +101,47 @@ func newKeys() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			entries, err := config.ReadKeysFile(cfg.Access.KeysFile)
+			var gone []config.ClientEntry
+			err = config.EditKeysFile(cfg.Access.KeysFile, func(cur []config.ClientEntry) ([]config.ClientEntry, error) {
+				gone = nil
+				kept := slices.DeleteFunc(cur, func(e config.ClientEntry) bool {
+					if e.Name == args[0] {
+						gone = append(gone, e)
+						return true
+					}
+					return false
+				})
+				if len(gone) == 0 {
+					return nil, fmt.Errorf("no client %q in %s (clients in the config file itself are removed by editing it)", args[0], cfg.Access.KeysFile)
+				}
+				return kept, nil
+			})
 			if err != nil {
 				return err
 			}
-			n := len(entries)
-			entries = slices.DeleteFunc(entries, func(e config.ClientEntry) bool { return e.Name == args[0] })
-			if len(entries) == n {
-				return fmt.Errorf("no client %q in %s (clients in the config file itself are removed by editing it)", args[0], cfg.Access.KeysFile)
+			for _, e := range gone {
+				cl := policy.Client{Name: e.Name, Hash: e.KeyHash}
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s revoked client %q (policy %q, id %s) in %s\n", whoAmI(), e.Name, e.Policy, cl.ID(), cfg.Access.KeysFile)
 			}
-			if err := config.WriteKeysFile(cfg.Access.KeysFile, entries); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "revoked %q; a running server stops accepting its key within seconds\n", args[0])
+			fmt.Fprintf(cmd.OutOrStdout(), "revoked %q; a running server stops accepting its key within seconds and drops its cached tokens (its audit log records the reload with clients_removed)\n", args[0])
 			return nil
 		},
 	}
 	cmd.AddCommand(create, list, revoke)
 	return cmd
+}
+
+// whoAmI names the person changing the keys file, for the record on
+// stderr: user@host.
+func whoAmI() string {
+	name := "someone"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	if h, err := os.Hostname(); err == nil && h != "" {
+		name += "@" + h
+	}
+	return name
 }
 
 func keysConfig(path string) (*config.Config, error) {

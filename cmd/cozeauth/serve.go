@@ -63,6 +63,11 @@ none: a built-in Coze emulator stands in for Coze.`,
 }
 
 func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
+	// SIGHUP's default action ends the process: take it over first, so a
+	// process manager's "reload" never stops the service.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	log, err := newLogger(cmd.ErrOrStderr(), f.logLevel, f.logJSON)
 	if err != nil {
 		return err
@@ -81,8 +86,8 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	if f.listen != "" {
 		cfg.Listen = f.listen
 	}
-	if cfg.Access.Open() && !f.open && !loopbackOnly(cfg.Listen) {
-		return fmt.Errorf("refusing to listen on %s with no clients or policies: anyone reaching it would get Coze tokens. Configure policies and client keys (README: \"Who may get a token\"), listen on 127.0.0.1, or pass --insecure-open-access if this is really what you want", cfg.Listen)
+	if err := checkServe(cfg, f); err != nil {
+		return err
 	}
 	if f.pprof != "" {
 		if err := startPprof(f.pprof, log); err != nil {
@@ -102,16 +107,25 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 		return err
 	}
 	defer closeAudit()
-	b := newBroker(cfg, newClient())
+	newSource := jwtSources(newClient())
+	b := newBroker(cfg, newSource)
 	defer b.Close()
-	srv, err := server.New(cfg, b, server.Options{Log: log, Audit: auditLog})
+	srv, err := server.New(cfg, b, server.Options{Log: log, Audit: auditLog, NewSource: newSource})
 	if err != nil {
 		return err
 	}
 	if cfg.Access.Open() {
 		log.Warn("open mode: no clients or policies are configured, anyone who can connect gets a token", "listen", cfg.Listen)
 	}
-	go watchAccess(ctx, cfg, srv, log, f.watch)
+	// The reloader stops with Serve, and has saved the keys' last-use
+	// times before runServe returns.
+	rctx, stopReloads := context.WithCancel(ctx)
+	reloads := make(chan struct{})
+	go func() {
+		defer close(reloads)
+		newReloader(cfg, f, srv, log).run(rctx, hup, f.watch)
+	}()
+	defer func() { stopReloads(); <-reloads }()
 	for _, a := range cfg.Apps {
 		log.Info("app", "name", a.Name, "region", a.Region, "api_base", a.APIBase, "client_id", a.ClientID, "key_bits", a.Key.N.BitLen())
 	}
@@ -125,6 +139,16 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	err = srv.Serve(ctx, ln, f.grace)
 	log.Info("stopped")
 	return err
+}
+
+// checkServe refuses a configuration serve must not run with, at start-up
+// and on every reload: open mode on an address others can reach, unless
+// --insecure-open-access.
+func checkServe(cfg *config.Config, f serveFlags) error {
+	if cfg.Access.Open() && !f.open && !loopbackOnly(cfg.Listen) {
+		return fmt.Errorf("refusing to listen on %s with no clients or policies: anyone reaching it would get Coze tokens. Configure policies and client keys (README: \"Who may get a token\"), listen on 127.0.0.1, or pass --insecure-open-access if this is really what you want", cfg.Listen)
+	}
+	return nil
 }
 
 func newLogger(w interface{ Write([]byte) (int, error) }, level string, asJSON bool) (*slog.Logger, error) {

@@ -6,13 +6,21 @@ import (
 	"github.com/cozeauth/cozeauth/coze"
 )
 
-// newBroker builds the broker with one JWT source per configured app.
-func newBroker(cfg *config.Config, client *coze.Client) *broker.Broker {
+// jwtSources builds an app's JWT Source over client; the server calls it
+// again on reload for apps whose credentials or endpoints changed.
+func jwtSources(client *coze.Client) func(*config.App) broker.Source {
+	return func(a *config.App) broker.Source {
+		return &broker.JWTSource{Client: client, Signer: a.Signer(), TokenURL: a.TokenURL()}
+	}
+}
+
+// newBroker builds the broker with one Source per configured app.
+func newBroker(cfg *config.Config, newSource func(*config.App) broker.Source) *broker.Broker {
 	sources := make(map[string]broker.Source, len(cfg.Apps))
 	rates := map[string]broker.Rate{}
 	for i := range cfg.Apps {
 		a := &cfg.Apps[i]
-		sources[a.Name] = &broker.JWTSource{Client: client, Signer: a.Signer(), TokenURL: a.TokenURL()}
+		sources[a.Name] = newSource(a)
 		if !a.MintRate.Unlimited() {
 			rates[a.Name] = broker.Rate{PerSecond: a.MintRate.PerSecond, Burst: a.MintRate.Burst}
 		}

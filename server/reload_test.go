@@ -1,0 +1,286 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/cozeauth/cozeauth/broker"
+	"github.com/cozeauth/cozeauth/config"
+	"github.com/cozeauth/cozeauth/policy"
+)
+
+// withAccess is a copy of f's config with access rules a.
+func (f *fixture) withAccess(a config.Access) *config.Config {
+	c := *f.cfg
+	c.Access = a
+	return &c
+}
+
+// kidRecorder fronts the emulator and records the kid of every
+// assertion sent to the token endpoint.
+type kidRecorder struct {
+	mu   sync.Mutex
+	kids []string
+}
+
+func (k *kidRecorder) last() string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.kids) == 0 {
+		return ""
+	}
+	return k.kids[len(k.kids)-1]
+}
+
+func (k *kidRecorder) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if jwt, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			head, _, _ := strings.Cut(jwt, ".")
+			raw, _ := base64.RawURLEncoding.DecodeString(head)
+			var hdr struct {
+				Kid string `json:"kid"`
+			}
+			if json.Unmarshal(raw, &hdr) == nil && hdr.Kid != "" {
+				k.mu.Lock()
+				k.kids = append(k.kids, hdr.Kid)
+				k.mu.Unlock()
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// reloading is a closed server (testAccess) whose apps' Sources it
+// builds itself (Options.NewSource), in front of an emulator whose token
+// requests kids records.
+func reloading(t *testing.T) (*fixture, testKeys, *kidRecorder) {
+	t.Helper()
+	f := newFixture(t)
+	kids := &kidRecorder{}
+	front := httptest.NewServer(kids.wrap(f.emu))
+	t.Cleanup(front.Close)
+	for i := range f.cfg.Apps {
+		f.cfg.Apps[i].APIBase = front.URL
+	}
+	acc, keys := testAccess(t)
+	f.cfg.Access = acc
+	client := testClient()
+	s := mustNew(t, f.cfg, f.b, Options{Log: f.logger, Audit: f.logger, NewSource: func(a *config.App) broker.Source {
+		return &broker.JWTSource{Client: client, Signer: a.Signer(), TokenURL: a.TokenURL()}
+	}})
+	f.srv.Close()
+	f.srv = httptest.NewServer(s)
+	t.Cleanup(f.srv.Close)
+	f.server = s
+	return f, keys, kids
+}
+
+// edited is a deep enough copy of f's config for a test to change apps
+// and rules without touching the generation in force.
+func (f *fixture) edited() *config.Config {
+	c := *f.server.conf()
+	c.Apps = append([]config.App(nil), c.Apps...)
+	c.Access.Policies = append([]policy.Policy(nil), c.Access.Policies...)
+	c.Access.Clients = append([]policy.Client(nil), c.Access.Clients...)
+	return &c
+}
+
+func (f *fixture) token(t *testing.T, key, user string) (int, string) {
+	t.Helper()
+	status, _, body := f.do(t, "POST", "/token", "", map[string]string{"Authorization": "Bearer " + key, "X-User-ID": user})
+	if status != 200 {
+		return status, string(body)
+	}
+	return status, decode[tokenAnswer](t, body).AccessToken
+}
+
+// TestReloadRefusesClosedToOpen: a config that lost its policies and
+// clients (a file cut after apps:) must not turn the server open.
+func TestReloadRefusesClosedToOpen(t *testing.T) {
+	f, keys, _ := reloading(t)
+	open := f.edited()
+	open.Access = config.Access{}
+	if err := f.server.Reload(open); !errors.Is(err, ErrWouldOpen) {
+		t.Fatalf("closed -> open reload: err = %v", err)
+	}
+	if status, _, _ := f.do(t, "POST", "/token", "", nil); status != 401 {
+		t.Fatalf("after a refused reload a caller without a key got %d, want 401", status)
+	}
+	if status, _ := f.token(t, keys.alpha, "u"); status != 200 {
+		t.Fatalf("after a refused reload a valid key got %d", status)
+	}
+	wantAll(t, f.logs.String(), "level=ERROR", "reload refused", "open mode", `msg=reload`, "result=refused")
+}
+
+// TestReloadRefusesRestartOnlyFields: what cannot change live is refused
+// with a restart hint, never half applied.
+func TestReloadRefusesRestartOnlyFields(t *testing.T) {
+	f, _, _ := reloading(t)
+	for field, edit := range map[string]func(*config.Config){
+		"listen":            func(c *config.Config) { c.Listen = "0.0.0.0:9999" },
+		"gateway_prefix":    func(c *config.Config) { c.GatewayPrefix = "/coze" },
+		"cache.max_entries": func(c *config.Config) { c.Cache.MaxEntries = 5 },
+	} {
+		c := f.edited()
+		edit(c)
+		err := f.server.Reload(c)
+		if err == nil || !strings.Contains(err.Error(), field) || !strings.Contains(err.Error(), "restart") {
+			t.Errorf("%s change: err = %v", field, err)
+		}
+	}
+	if f.server.conf().GatewayPrefix != "" {
+		t.Fatal("a refused reload changed the config in force")
+	}
+}
+
+// TestReloadAppKeyIDTakesEffect: after editing an app's key id, the next
+// mint signs with the new kid and the app's cached tokens are gone; an
+// untouched app would keep its tokens.
+func TestReloadAppKeyIDTakesEffect(t *testing.T) {
+	f, keys, kids := reloading(t)
+	_, before := f.token(t, keys.alpha, "u1")
+	if kids.last() != goodKID {
+		t.Fatalf("first mint kid %q", kids.last())
+	}
+	// A reload changing only a policy keeps the app's cached tokens.
+	c := f.edited()
+	c.Access.Policies[1].MaxDuration = 100
+	if err := f.server.Reload(c); err != nil {
+		t.Fatal(err)
+	}
+	if _, again := f.token(t, keys.alpha, "u1"); again != before {
+		t.Fatal("a reload that did not touch the app dropped its cached token")
+	}
+	// The console's key is rotated: the old kid now names another key.
+	f.emu.AddKey(goodClient, "kid-rotated", &testKey().PublicKey)
+	f.emu.AddKey(goodClient, goodKID, &otherKey().PublicKey)
+	c = f.edited()
+	c.Apps[0].KeyID = "kid-rotated"
+	if err := f.server.Reload(c); err != nil {
+		t.Fatal(err)
+	}
+	status, after := f.token(t, keys.alpha, "u1")
+	if status != 200 {
+		t.Fatalf("after the key id edit: %d %s", status, after)
+	}
+	if kids.last() != "kid-rotated" {
+		t.Fatalf("the mint after the reload used kid %q, want kid-rotated", kids.last())
+	}
+	if after == before {
+		t.Fatal("the app's cached token survived a change of its key id")
+	}
+	wantAll(t, f.logs.String(), "level=WARN", "reloaded configuration", "apps_changed=[good]", "policies_changed=[strict]")
+}
+
+// TestReloadDropsRevokedClientsTokens: tokens cached for a client that a
+// reload removed go at once.
+func TestReloadDropsRevokedClientsTokens(t *testing.T) {
+	f, _, _ := reloading(t)
+	alpha := f.server.conf().Access.Clients[0]
+	req := broker.Request{App: "good", Session: "s", Owner: alpha.ID(), Duration: 900}
+	if _, _, err := f.b.Token(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	c := f.edited()
+	c.Access.Clients = c.Access.Clients[1:]
+	if err := f.server.Reload(c); err != nil {
+		t.Fatal(err)
+	}
+	if _, out, err := f.b.Token(context.Background(), req); err != nil || out != broker.Minted {
+		t.Fatalf("the revoked client's token was still cached (outcome %v, err %v)", out, err)
+	}
+	wantAll(t, f.logs.String(), "clients_removed=[alpha]", "tokens_dropped=1", `msg=reload`, "result=applied")
+}
+
+// TestReloadSwapsWholeGeneration: a removed app is gone from the gateway
+// and the token API at once, a new default session applies.
+func TestReloadSwapsWholeGeneration(t *testing.T) {
+	f, keys, _ := reloading(t)
+	c := f.edited()
+	c.DefaultSession = "changed"
+	if err := f.server.Reload(c); err != nil {
+		t.Fatal(err)
+	}
+	if f.server.conf().DefaultSession != "changed" {
+		t.Fatal("default_session not reloaded")
+	}
+	if status, _ := f.token(t, keys.beta, "u"); status != 200 {
+		t.Fatalf("status %d", status)
+	}
+}
+
+func wantAll(t *testing.T, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Errorf("log lacks %q:\n%s", w, text)
+		}
+	}
+}
+
+var otherKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+// TestReloadWithoutNewSourceRefusesAppEdits: a server that cannot give
+// the broker new Sources must not claim an app edit took effect.
+func TestReloadWithoutNewSourceRefusesAppEdits(t *testing.T) {
+	f, _ := guarded(t)
+	c := f.withAccess(f.cfg.Access)
+	c.Apps = append([]config.App(nil), c.Apps...)
+	c.Apps[0].KeyID = "kid-new"
+	if err := f.server.Reload(c); err == nil || !strings.Contains(err.Error(), "restart") {
+		t.Fatalf("an app edit without NewSource: %v", err)
+	}
+	c.Apps[0].KeyID = goodKID
+	c.Apps[0].Duration = 60 // not part of minting: applies live
+	if err := f.server.Reload(c); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSameMinter: each credential or endpoint field makes a new Source;
+// an equal key loaded again (a new pointer) does not.
+func TestSameMinter(t *testing.T) {
+	base := config.App{Name: "a", Kind: "jwt", ClientID: "1", KeyID: "k", Key: testKey(), APIBase: "https://api.coze.cn", Audience: "api.coze.cn"}
+	reloaded := *testKey()
+	same := base
+	same.Key = &reloaded
+	same.Duration = 60
+	if !sameMinter(&base, &same) {
+		t.Fatal("an equal key loaded again counts as a change")
+	}
+	if !appChanged(&base, &same) {
+		t.Fatal("a duration change is not reported")
+	}
+	for name, edit := range map[string]func(*config.App){
+		"client_id":     func(a *config.App) { a.ClientID = "2" },
+		"key_id":        func(a *config.App) { a.KeyID = "k2" },
+		"key":           func(a *config.App) { a.Key = otherKey() },
+		"audience":      func(a *config.App) { a.Audience = "api.coze.com" },
+		"api_base":      func(a *config.App) { a.APIBase = "https://api.coze.com" },
+		"ws_base":       func(a *config.App) { a.WSBase = "wss://ws.coze.com" },
+		"account_id":    func(a *config.App) { a.AccountID = "9" },
+		"enterprise_id": func(a *config.App) { a.EnterpriseID = "e" },
+		"assertion_ttl": func(a *config.App) { a.AssertionTTL = 7 },
+	} {
+		c := base
+		edit(&c)
+		if sameMinter(&base, &c) || !appChanged(&base, &c) {
+			t.Errorf("a %s change keeps the Source", name)
+		}
+	}
+}
