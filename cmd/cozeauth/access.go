@@ -26,7 +26,8 @@ func loopbackOnly(addr string) bool {
 }
 
 // openAudit returns the audit logger: buffered, flushed every 200 ms.
-func openAudit(stderr io.Writer, dest string, asJSON bool) (*slog.Logger, func(), error) {
+// Failed writes are reported on log.
+func openAudit(stderr io.Writer, dest string, asJSON bool, log *slog.Logger) (*slog.Logger, func(), error) {
 	var w io.Writer
 	closeFile := func() {}
 	switch dest {
@@ -42,6 +43,7 @@ func openAudit(stderr io.Writer, dest string, asJSON bool) (*slog.Logger, func()
 		w, closeFile = f, func() { f.Close() }
 	}
 	bw := server.NewBufferedWriter(w, 200*time.Millisecond)
+	bw.SetErrorLog(log)
 	var h slog.Handler = slog.NewTextHandler(bw, nil)
 	if asJSON {
 		h = slog.NewJSONHandler(bw, nil)

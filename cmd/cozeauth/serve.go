@@ -94,6 +94,9 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 			return err
 		}
 	}
+	if cfg.Access.Open() && !loopbackOnly(cfg.Listen) && len(cfg.Access.AllowedHosts) == 0 {
+		log.Warn("open mode answers only requests addressed to localhost or a loopback address; list the host names clients use under allowed_hosts (or COZEAUTH_ALLOWED_HOSTS)", "listen", cfg.Listen)
+	}
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
@@ -102,7 +105,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (pick another with --listen)", cfg.Listen, err)
 	}
-	auditLog, closeAudit, err := openAudit(cmd.ErrOrStderr(), f.audit, f.logJSON)
+	auditLog, closeAudit, err := openAudit(cmd.ErrOrStderr(), f.audit, f.logJSON, log)
 	if err != nil {
 		return err
 	}
