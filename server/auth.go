@@ -12,6 +12,7 @@ import (
 // caller is who is asking, after authentication.
 type caller struct {
 	client  string         // client name; "" when anonymous
+	id      string         // client identity (policy.Client.ID()); "" when anonymous
 	policy  *policy.Policy // nil in open mode
 	ip      string
 	origin  string // allowed browser origin, "" when none
@@ -58,7 +59,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 		if !ok {
 			return nil, &policy.Denied{Status: 401, Code: "invalid_client_key", Msg: "the client key is not valid (revoked, mistyped or from another server)"}
 		}
-		c.client = cl.Name
+		c.client, c.id = cl.Name, cl.ID()
 		c.policy = acc.policies[cl.Policy]
 		if c.policy == nil {
 			return nil, &policy.Denied{Status: 403, Code: "no_policy", Msg: "the client's policy is not configured"}
@@ -75,7 +76,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 		}
 		c.origin = origin
 	}
-	if c.policy.Session == policy.SessionCookie {
+	if c.policy.Mode() == policy.SessionCookie {
 		c.visitor = s.visitorSession(w, r, acc)
 	}
 	if d := limit(acc.perIP[c.policy.Name], c.ip, "this address"); d != nil {

@@ -13,6 +13,11 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if c.policy != nil && c.policy.GatewayOnly {
+		writeError(w, http.StatusForbidden, "raw_token_not_allowed",
+			"policy "+c.policy.Name+" is gateway-only: call the Coze API through this server's gateway, which enforces the policy; a raw token would carry the app's full permissions", nil)
+		return
+	}
 	in, sctx, perr := parseTokenRequest(w, r)
 	if perr != nil {
 		writeError(w, perr.status, perr.code, perr.msg, nil)
