@@ -160,3 +160,25 @@ func TestRecreatedClientGetsNewSessions(t *testing.T) {
 		t.Fatalf("re-created client: session %q (old %q), same token %v", newSession, oldSession, newTok == oldTok)
 	}
 }
+
+// TestTokensAreHeldForTheirOwner: a keyed client's tokens are held under
+// its identity and a public policy's visitors' under the policy, so
+// revoking one drops exactly its own.
+func TestTokensAreHeldForTheirOwner(t *testing.T) {
+	f, keys := serveAccess(t, sessionAccess(), nil)
+	for _, h := range []map[string]string{with(bearer(keys["be1"]), "X-User-ID", "a"), with(bearer(keys["be1"]), "X-User-ID", "b"),
+		with(bearer(keys["be2"]), "X-User-ID", "a"), {"Origin": shopOrigin}} {
+		if status, _, data := f.do(t, "POST", "/token", "", h); status != 200 {
+			t.Fatalf("%d %s", status, data)
+		}
+	}
+	if n := f.b.DropOwner(clientID(f, "be1")); n != 2 {
+		t.Fatalf("be1 held %d tokens, want 2", n)
+	}
+	if n := f.b.DropOwner("visitor:widget"); n != 1 {
+		t.Fatalf("the widget's visitors held %d tokens, want 1", n)
+	}
+	if n := f.b.DropOwner(clientID(f, "be2")); n != 1 {
+		t.Fatalf("be2 held %d tokens, want 1", n)
+	}
+}
