@@ -170,6 +170,7 @@ func startWidgetGateway(t *testing.T, key *rsa.PrivateKey, apiBase, origin strin
     key_id: kid
     private_key_file: %s
     api_base: %s
+    channel: true # the widget holds raw tokens: only a channel app's are scoped by Coze
 policies:
   - name: widget
     public: true

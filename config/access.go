@@ -1,12 +1,14 @@
 package config
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,6 +70,8 @@ type rawPolicy struct {
 	RatePerKey      string      `yaml:"rate_per_key"`
 	RatePerIP       string      `yaml:"rate_per_ip"`
 	Paths           []string    `yaml:"paths"`
+	GatewayOnly     bool        `yaml:"gateway_only"`
+	SessionContext  bool        `yaml:"session_context"`
 }
 
 // ClientEntry is a client as written in the config or keys file: its
@@ -89,6 +93,11 @@ type rawCookie struct {
 func (c *Config) resolveAccess(fc *fileConfig, dir string, e *errs) {
 	a := &c.Access
 	a.TrustProxy = fc.TrustProxy
+	for _, app := range c.Apps {
+		if app.Scope != nil && !app.Channel {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("app %q: Coze ignores scope for apps that are not channel apps (channel: true): its tokens carry every permission the app has; only the gateway of gateway_only policies enforces the scope", app.Name))
+		}
+	}
 	seen := map[string]bool{}
 	for i, rp := range fc.Policies {
 		p := rp.resolve(fmt.Sprintf("policies[%d].", i), c, e)
@@ -152,26 +161,52 @@ func (c *Config) resolveAccess(fc *fileConfig, dir string, e *errs) {
 func (rp *rawPolicy) resolve(prefix string, c *Config, e *errs) policy.Policy {
 	p := policy.Policy{Name: rp.Name, Apps: rp.Apps, MaxScope: rp.Scope, DefaultScope: rp.DefaultScope,
 		MaxDuration: rp.MaxDuration, DefaultDuration: rp.DefaultDuration,
-		Session: policy.SessionMode(orDefault(rp.Session, string(policy.SessionTrust))), SessionValue: rp.SessionValue, Public: rp.Public}
+		Session: policy.SessionMode(rp.Session), SessionValue: rp.SessionValue, Public: rp.Public,
+		GatewayOnly: rp.GatewayOnly, SessionContext: rp.SessionContext}
+	p.Session = p.Mode() // omitted: prefix, or cookie when public
 	if !appNameRE.MatchString(p.Name) {
 		e.add(prefix+"name", "use letters, digits, '.', '_' or '-', at most 64", "policy name %q is not valid", p.Name)
 	}
-	for _, app := range p.Apps {
-		if _, ok := c.App(app); !ok {
-			e.add(prefix+"apps", "name apps defined under apps:", "no app named %q", app)
+	if len(p.Apps) == 0 {
+		e.add(prefix+"apps", "list the apps this policy may use, e.g. apps: [my-app]; a policy allows no app it does not name", "missing: a policy without apps allows nothing")
+	}
+	var apps []*App
+	for _, name := range p.Apps {
+		if a, ok := c.App(name); !ok || name == "" {
+			e.add(prefix+"apps", "name apps defined under apps:", "no app named %q", name)
+		} else {
+			apps = append(apps, a)
 		}
 	}
 	if p.MaxDuration != 0 && coze.ValidDuration(p.MaxDuration) != nil {
 		e.add(prefix+"max_duration", "use 1..86399 seconds", "%d is out of range", p.MaxDuration)
 	}
-	if p.DefaultDuration != 0 && (coze.ValidDuration(p.DefaultDuration) != nil || (p.MaxDuration > 0 && p.DefaultDuration > p.MaxDuration)) {
+	if p.DefaultDuration != 0 && coze.ValidDuration(p.DefaultDuration) != nil {
 		e.add(prefix+"default_duration", "use 1..max_duration seconds", "%d is out of range", p.DefaultDuration)
+	} else if p.DefaultDuration != 0 {
+		for _, a := range apps {
+			if maxD := cmp.Or(p.MaxDuration, a.Duration); p.DefaultDuration > maxD {
+				e.add(prefix+"default_duration", "use at most max_duration (when omitted, each app's duration_seconds)",
+					"%d is over the most this policy allows for app %q (%d)", p.DefaultDuration, a.Name, maxD)
+			}
+		}
 	}
-	checkBotList(e, prefix+"scope", p.MaxScope)
-	checkBotList(e, prefix+"default_scope", p.DefaultScope)
-	if p.DefaultScope != nil && p.MaxScope != nil {
-		if why := policy.Subset(p.DefaultScope, p.MaxScope); why != "" {
-			e.add(prefix+"default_scope", "make the default scope a part of scope", "exceeds the policy's scope: %s", why)
+	checkScopeLists(e, prefix+"scope", p.MaxScope)
+	checkScopeLists(e, prefix+"default_scope", p.DefaultScope)
+	if p.DefaultScope != nil {
+		for _, a := range apps {
+			if _, why := policy.Narrow(p.DefaultScope, cmp.Or(p.MaxScope, a.Scope)); why != "" {
+				e.add(prefix+"default_scope", "make the default scope a part of scope (when omitted, of each app's scope)", "exceeds what the policy allows for app %q: %s", a.Name, why)
+			}
+		}
+	}
+	if p.MaxScope != nil {
+		for _, a := range apps {
+			if a.Scope != nil {
+				if _, why := policy.Narrow(p.MaxScope, a.Scope); why != "" {
+					e.add(prefix+"scope", "a policy narrows its apps' scope: keep within the scope of app "+strconv.Quote(a.Name), "exceeds app %q's scope: %s", a.Name, why)
+				}
+			}
 		}
 	}
 	switch p.Session {
@@ -179,6 +214,8 @@ func (rp *rawPolicy) resolve(prefix string, c *Config, e *errs) policy.Policy {
 	case policy.SessionFixed:
 		if err := ValidSessionName(p.SessionValue); err != nil || p.SessionValue == "" {
 			e.add(prefix+"session_value", "give the session name every caller of this policy shares", "missing or invalid")
+		} else if strings.Contains(p.SessionValue, policy.SessionSep) {
+			e.add(prefix+"session_value", "use a name without ':', which separates the sessions cozeauth keeps per client and visitor", "%q contains ':'", p.SessionValue)
 		}
 	case policy.SessionCookie:
 		if !p.Public {
@@ -211,6 +248,7 @@ func (rp *rawPolicy) resolve(prefix string, c *Config, e *errs) policy.Policy {
 	if rp.Paths != nil {
 		p.Paths = []string{}
 	}
+	checkEnforcement(prefix, &p, apps, e)
 	for _, path := range rp.Paths {
 		if !ValidGatewayPath(path) {
 			e.add(prefix+"paths", "list Coze API paths such as /v3/chat or /v1/files/upload (prefixes match whole segments)", "%q is not a Coze API path", path)
@@ -275,15 +313,48 @@ func decodeSecret(s string) ([]byte, error) {
 	return nil, errors.New("not 32 or more bytes of hex or base64")
 }
 
-// checkBotList refuses a connector_bot_chat_attribute whose bot_id_list is
-// missing (it would restrict nothing) or empty (it would allow no bot).
-func checkBotList(e *errs, field string, sc *coze.Scope) {
-	if sc == nil || sc.AttributeConstraint == nil || sc.AttributeConstraint.ConnectorBotChatAttribute == nil {
+// checkScopeLists refuses a configured scope that would restrict nothing
+// where it seems to: an empty scope object, or a missing or empty list in
+// a part it names (Coze reads a missing or empty list as no restriction).
+func checkScopeLists(e *errs, field string, sc *coze.Scope) {
+	if sc == nil {
 		return
 	}
-	if len(sc.AttributeConstraint.ConnectorBotChatAttribute.BotIDList) == 0 {
-		e.add(field+".attribute_constraint.connector_bot_chat_attribute.bot_id_list",
-			"list the bot ids the token may chat with, or remove connector_bot_chat_attribute",
-			"bot_id_list is missing or empty: it would restrict nothing or allow no bot")
+	if len(policy.Restricted(sc)) == 0 {
+		e.add(field, "list what the token may do (e.g. account_permission: {permission_list: [Connector.botChat]}), or leave scope out",
+			"the scope is empty: it would restrict nothing")
+		return
 	}
+	check := func(name string, present bool, l []string) {
+		if present && len(l) == 0 {
+			e.add(field+"."+name, "list the values the token is limited to, or remove the part",
+				"missing or empty: it would restrict nothing or allow none")
+		}
+	}
+	if a := sc.AccountPermission; a != nil {
+		check("account_permission.permission_list", true, a.PermissionList)
+	}
+	if w := sc.WorkspacePermission; w != nil {
+		check("workspace_permission.workspace_id_list", true, w.WorkspaceIDList)
+		check("workspace_permission.permission_list", true, w.PermissionList)
+	}
+	if w := sc.WorkflowPermission; w != nil {
+		check("workflow_permission.workflow_id_list", true, w.WorkflowIDList)
+		check("workflow_permission.permission_list", true, w.PermissionList)
+	}
+	if a := sc.AttributeConstraint; a != nil {
+		check("attribute_constraint.connector_bot_chat_attribute.bot_id_list", a.ConnectorBotChatAttribute != nil,
+			botList(a.ConnectorBotChatAttribute))
+		if a.ConnectorBotChatAttribute == nil {
+			e.add(field+".attribute_constraint", "list the bots under connector_bot_chat_attribute: {bot_id_list: [...]}, or remove attribute_constraint",
+				"no connector_bot_chat_attribute: it would restrict nothing")
+		}
+	}
+}
+
+func botList(b *coze.BotChatAttribute) []string {
+	if b == nil {
+		return nil
+	}
+	return b.BotIDList
 }

@@ -32,6 +32,7 @@ type rawApp struct {
 	AssertionTTL    string      `yaml:"assertion_ttl"`
 	Scope           *coze.Scope `yaml:"scope"`
 	MintRate        string      `yaml:"mint_rate"`
+	Channel         bool        `yaml:"channel"`
 
 	// names maps a yaml field name to what the user wrote (an env var
 	// name, a JSON field); empty means prefix + yaml name.
@@ -97,6 +98,8 @@ func (r *rawApp) resolve(e *errs) App {
 		}
 	}
 	a.Scope = r.Scope
+	checkScopeLists(e, r.field("scope"), a.Scope)
+	a.Channel = r.Channel
 	rate, err := ParseRate(r.MintRate)
 	if err != nil {
 		e.add(r.field("mint_rate"), `write "N/s" (optionally "burst M"): the most mints per second sent to Coze for this app`, "%v", err)

@@ -57,6 +57,10 @@ type App struct {
 	Scope        *coze.Scope   // default scope; nil for the app's full permissions
 	MintRate     policy.Rate   // cap on upstream mints; zero: none
 	KeyFile      string        // path of the private key file, if any
+	// Channel: a channel app (渠道), for which Coze enforces a token's
+	// scope. For other JWT apps Coze ignores scope: their tokens carry
+	// every permission the app was authorized for.
+	Channel bool
 }
 
 // TokenURL is the app's token endpoint.

@@ -79,6 +79,7 @@ type Server struct {
 	lastClaims []byte
 	lastBody   []byte
 	lastPath   string
+	grants     []Grant // successful mints, oldest first, at most maxGrants
 	apiCalls   int
 	lastAuth   string
 	lastUpload uploadInfo

@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 )
 
 // mintKey identifies an app and session_name for the mint counters.
@@ -112,4 +113,58 @@ func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
 	m, n, a := s.mints, s.requests, s.apiCalls
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]int{"mints": m, "requests": n, "api_calls": a})
+}
+
+// maxGrants bounds the grants an emulator remembers.
+const maxGrants = 10_000
+
+// Grant is what one successful mint was asked for: the app, the
+// assertion's session_name and the body's scope, exactly as received.
+type Grant struct {
+	ClientID string
+	Session  string          // "" when the assertion carried none
+	Scope    json.RawMessage // the body's scope object; nil when absent
+	Duration int64           // duration_seconds granted
+}
+
+// ScopeObject decodes g.Scope, or returns nil when the grant had none.
+func (g Grant) ScopeObject() map[string]any { return decodeObject(g.Scope) }
+
+// Grants returns a copy of the grants of every successful mint, oldest
+// first (at most the last 10 000).
+func (s *Server) Grants() []Grant {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Grant, len(s.grants))
+	for i, g := range s.grants {
+		g.Scope = append(json.RawMessage(nil), g.Scope...)
+		if len(g.Scope) == 0 {
+			g.Scope = nil
+		}
+		out[i] = g
+	}
+	return out
+}
+
+// LastGrant returns the grant of the last successful mint, or false when
+// none has succeeded.
+func (s *Server) LastGrant() (Grant, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.grants) == 0 {
+		return Grant{}, false
+	}
+	g := s.grants[len(s.grants)-1]
+	if len(g.Scope) > 0 {
+		g.Scope = append(json.RawMessage(nil), g.Scope...)
+	}
+	return g, true
+}
+
+// recordGrant appends g; s.mu is held.
+func (s *Server) recordGrant(g Grant) {
+	if len(s.grants) >= maxGrants {
+		s.grants = slices.Delete(s.grants, 0, len(s.grants)-maxGrants+1)
+	}
+	s.grants = append(s.grants, g)
 }

@@ -26,7 +26,8 @@ const (
 // tokenRequest is the parsed JSON body of a token request.
 type tokenRequest struct {
 	duration int64
-	clientID string // "" if absent
+	clientID string          // "" if absent
+	scope    json.RawMessage // the body's scope object, nil if absent
 }
 
 func invalidRequest(msg string) *oauthErr {
@@ -80,6 +81,7 @@ func (s *Server) grantJWT(w http.ResponseWriter, r *http.Request, req *tokenRequ
 	s.mu.Lock()
 	s.mints++
 	s.mintsBy[mintKey{a.clientID, a.session}]++
+	s.recordGrant(Grant{ClientID: a.clientID, Session: a.session, Scope: req.scope, Duration: req.duration})
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": access,
@@ -132,7 +134,9 @@ func parseTokenFields(f map[string]json.RawMessage) (*tokenRequest, *oauthErr) {
 		if raw[0] != '{' {
 			return nil, invalidRequest("scope must be a JSON object")
 		}
-		// The scope is kept, unvalidated beyond this, in the last body (LastScope).
+		// The scope is kept, unvalidated beyond this, in the last body
+		// (LastScope) and in the mint's Grant.
+		req.scope = append(json.RawMessage(nil), raw...)
 	}
 	if raw := f["client_id"]; present(raw) {
 		switch {

@@ -42,7 +42,9 @@ func TestAttacksAreRefused(t *testing.T) {
 		{"wrong X-API-Key", "POST", "", map[string]string{"X-API-Key": k.alpha + "x"}, 401, "invalid_client_key"},
 		{"scope escalation: permission", "POST", `{"scope":{"account_permission":{"permission_list":["Bot.publish"]}}}`, bearer(k.alpha), 403, "scope_not_allowed"},
 		{"scope escalation: bot", "POST", `{"scope":{"account_permission":{"permission_list":["Connector.botChat"]},"attribute_constraint":{"connector_bot_chat_attribute":{"bot_id_list":["7009"]}}}}`, bearer(k.alpha), 403, "scope_not_allowed"},
-		{"scope escalation: drop bot limit", "POST", `{"scope":{"account_permission":{"permission_list":["Connector.botChat"]}}}`, bearer(k.alpha), 403, "scope_not_allowed"},
+		{"scope escalation: empty permission list", "POST", `{"scope":{"account_permission":{"permission_list":[]},"attribute_constraint":{"connector_bot_chat_attribute":{"bot_id_list":["7001"]}}}}`, bearer(k.alpha), 403, "scope_not_allowed"},
+		{"scope escalation: empty bot list", "POST", `{"scope":{"attribute_constraint":{"connector_bot_chat_attribute":{"bot_id_list":[]}}}}`, bearer(k.alpha), 403, "scope_not_allowed"},
+		{"scope escalation: public visitor empties the permissions", "POST", `{"scope":{"account_permission":{"permission_list":[]}}}`, map[string]string{"Origin": shopOrigin}, 403, "scope_not_allowed"},
 		{"scope escalation: add workspace", "POST", `{"scope":{"account_permission":{"permission_list":["Connector.botChat"]},"attribute_constraint":{"connector_bot_chat_attribute":{"bot_id_list":["7001"]}},"workspace_permission":{"workspace_id_list":["1"],"permission_list":["x"]}}}`, bearer(k.alpha), 403, "scope_not_allowed"},
 		{"duration escalation", "POST", `{"duration_seconds":7200}`, bearer(k.alpha), 403, "duration_not_allowed"},
 		{"app not allowed", "POST", `{"app":"bad"}`, bearer(k.alpha), 403, "app_not_allowed"},
@@ -90,8 +92,8 @@ func TestAllowedClientGetsScopedToken(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("status %d: %s", status, data)
 	}
-	if got := f.emu.LastClaims()["session_name"]; got != "alpha:bob" {
-		t.Fatalf("session_name %v, want alpha:bob", got)
+	if got, want := f.emu.LastClaims()["session_name"], clientID(f, "alpha")+":bob"; got != want {
+		t.Fatalf("session_name %v, want %s", got, want)
 	}
 	// With no scope asked, the policy's scope is used, not the app's full one.
 	f.do(t, "POST", "/token", "", map[string]string{"X-API-Key": k.alpha})
@@ -115,10 +117,14 @@ func TestClientsCannotShareSessions(t *testing.T) {
 	a := tokenFor(k.alpha, "bob")
 	b := tokenFor(k.beta, "bob")
 	steal := tokenFor(k.beta, "alpha:bob")
+	stealByID := tokenFor(k.beta, clientID(f, "alpha")+":bob")
+	if a == stealByID {
+		t.Fatal("a client obtained another client's session by naming its identity")
+	}
 	if a == b || a == steal {
 		t.Fatal("one client obtained another client's session token")
 	}
-	if f.emu.MintsFor(goodClient, "beta:alpha:bob") != 1 {
+	if f.emu.MintsFor(goodClient, clientID(f, "beta")+":alpha:bob") != 1 {
 		t.Fatal("the impersonation attempt was not confined to the caller's own namespace")
 	}
 }
@@ -276,4 +282,15 @@ func TestFloodFromOneIPIsBounded(t *testing.T) {
 	if m := f.emu.Mints(); m > budget {
 		t.Fatalf("%d mints from a flood of new visitors", m)
 	}
+}
+
+// clientID is the identity (policy.Client.ID()) of the configured client
+// named name.
+func clientID(f *fixture, name string) string {
+	for _, c := range f.cfg.Access.Clients {
+		if c.Name == name {
+			return c.ID()
+		}
+	}
+	panic("no client " + name)
 }

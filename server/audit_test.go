@@ -83,8 +83,12 @@ func TestSessionAttrHashesWhenAsked(t *testing.T) {
 	if status, _, body := f.send(t, "POST", "/token", "", "", hdr("X-API-Key", f.keys.alpha, "X-User-ID", "bob-the-user")); status != 200 {
 		t.Fatalf("%d %s", status, body)
 	}
+	session, _ := f.emu.LastClaims()["session_name"].(string) // alpha#<id>:bob-the-user
+	if !strings.HasSuffix(session, ":bob-the-user") {
+		t.Fatalf("session_name %q", session)
+	}
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte("alpha:bob-the-user"))
+	m.Write([]byte(session))
 	want := "session=hmac:" + hex.EncodeToString(m.Sum(nil)[:12])
 	if a := f.audit.String(); strings.Contains(a, "bob-the-user") || !strings.Contains(a, want) {
 		t.Fatalf("audit should hold %s and not the session name:\n%s", want, a)

@@ -12,11 +12,13 @@ import (
 // caller is who is asking, after authentication.
 type caller struct {
 	client  string         // client name; "" when anonymous
+	id      string         // client identity (policy.Client.ID()); "" when anonymous
 	policy  *policy.Policy // nil in open mode
 	ip      string
 	origin  string      // allowed browser origin, "" when none
 	visitor string      // verified visitor cookie id (public policies)
 	cred    credSummary // what was presented as a key, never the key
+	gen     *access     // the generation that admitted it: one request, one set of rules
 }
 
 // credential is what a request presented as a client key. It lives only
@@ -63,7 +65,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*caller, bool) {
 // page on this machine. On refusal the caller holds what was learnt so
 // far, for the audit line.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *access) (*caller, *policy.Denied) {
-	c := &caller{ip: clientIP(r, acc.trustProxy)}
+	c := &caller{ip: clientIP(r, acc.trustProxy), gen: acc}
 	if d := s.checkHost(r, acc); d != nil {
 		return c, d
 	}
@@ -99,7 +101,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 		if !ok {
 			return c, &policy.Denied{Status: 401, Code: "invalid_client_key", Msg: "the client key in the " + cred.header + " header is not valid (revoked, mistyped or from another server)"}
 		}
-		c.client = cl.Name
+		c.client, c.id = cl.Name, cl.ID()
 		c.policy = acc.policies[cl.Policy]
 		if c.policy == nil {
 			return c, &policy.Denied{Status: 403, Code: "no_policy", Msg: "the client's policy is not configured"}
@@ -116,7 +118,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 		}
 		c.origin = origin
 	}
-	if c.policy.Session == policy.SessionCookie {
+	if c.policy.Mode() == policy.SessionCookie {
 		c.visitor = s.visitorSession(w, r, acc, c.policy.Name, c.origin)
 	}
 	if d := limit(acc.perIP[c.policy.Name], c.ip, "this address"); d != nil {

@@ -2,11 +2,13 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/cozeauth/cozeauth/broker"
@@ -15,13 +17,21 @@ import (
 	"github.com/cozeauth/cozeauth/policy"
 )
 
+// MaxScopeBytes and MaxSessionContextBytes cap the JSON of a token
+// request's scope and session_context: both end up in every cached
+// token's key and in the grant sent to Coze.
+const (
+	MaxScopeBytes          = 8 << 10
+	MaxSessionContextBytes = 8 << 10
+)
+
 // tokenBody is the optional JSON body of a token request.
 type tokenBody struct {
-	App             string               `json:"app"`
-	SessionName     *string              `json:"session_name"`
-	DurationSeconds *int                 `json:"duration_seconds"`
-	Scope           *coze.Scope          `json:"scope"`
-	SessionContext  *coze.SessionContext `json:"session_context"`
+	App             string          `json:"app"`
+	SessionName     *string         `json:"session_name"`
+	DurationSeconds *int            `json:"duration_seconds"`
+	Scope           json.RawMessage `json:"scope"`
+	SessionContext  json.RawMessage `json:"session_context"`
 }
 
 type requestError struct {
@@ -41,6 +51,9 @@ func sessionHeader(r *http.Request, in *policy.Input) *requestError {
 		return nil
 	case len(vs) > 1:
 		return badRequest("X-User-ID header given %d times: send it once", len(vs))
+	}
+	if vs[0] == "" {
+		return badRequest("X-User-ID header is empty: send a session name, or leave the header out")
 	}
 	if err := config.ValidSessionName(vs[0]); err != nil {
 		return badRequest("X-User-ID header: %v", err)
@@ -65,6 +78,9 @@ func parseTokenRequest(w http.ResponseWriter, r *http.Request) (policy.Input, *c
 		return in, nil, perr
 	}
 	if body.SessionName != nil {
+		if *body.SessionName == "" {
+			return in, nil, badRequest("session_name is empty: send a session name, or leave the field out")
+		}
 		if err := config.ValidSessionName(*body.SessionName); err != nil {
 			return in, nil, badRequest("session_name: %v", err)
 		}
@@ -76,43 +92,105 @@ func parseTokenRequest(w http.ResponseWriter, r *http.Request) (policy.Input, *c
 		}
 		in.Duration = *body.DurationSeconds
 	}
-	in.App, in.Scope = body.App, body.Scope
-	return in, body.SessionContext, nil
+	in.App = body.App
+	if perr := decodeCapped("scope", body.Scope, MaxScopeBytes, &in.Scope); perr != nil {
+		return in, nil, perr
+	}
+	var sctx *coze.SessionContext
+	if perr := decodeCapped("session_context", body.SessionContext, MaxSessionContextBytes, &sctx); perr != nil {
+		return in, nil, perr
+	}
+	return in, sctx, nil
 }
 
-// decide turns what the caller asked for into the token to hand out:
-// through the caller's policy, then the app's defaults.
-func (s *Server) decide(c *caller, in policy.Input, sctx *coze.SessionContext) (broker.Request, *policy.Denied) {
-	d := policy.Decision{App: in.App, Scope: in.Scope, Duration: in.Duration}
-	if in.SessionGiven {
-		d.Session = in.Session
+// decodeCapped decodes the JSON object raw of field name into dst, after
+// checking it is at most limit bytes; absent or null leaves dst nil.
+func decodeCapped[T any](name string, raw json.RawMessage, limit int, dst **T) *requestError {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
 	}
-	if c.policy != nil {
-		in.Client, in.CookieSession = c.client, c.visitor
+	if len(raw) > limit {
+		return badRequest("%s is %d bytes of JSON: at most %d (%d KiB) are accepted; send a smaller one", name, len(raw), limit, limit>>10)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return badRequest("%s: %s", name, jsonProblem(err))
+	}
+	return nil
+}
+
+// decide turns what the caller asked for into the token to hand out. With
+// a policy, the server resolves the app first and the policy decides
+// against that app's defaults (policy.Decide); in open mode the caller
+// gets what it asks of the default app. Owner partitions the cache: the
+// client's identity, the public policy's visitors, or "" in open mode.
+func (s *Server) decide(c *caller, in policy.Input, sctx *coze.SessionContext) (broker.Request, *policy.Denied) {
+	if in.SessionGiven && in.Session == "" {
+		return broker.Request{}, &policy.Denied{Status: http.StatusBadRequest, Code: "bad_request", Msg: "the session name is empty: send a non-empty X-User-ID or session_name, or none"}
+	}
+	in.SessionContext = sctx != nil
+	var d policy.Decision
+	var owner string
+	gen := c.gen
+	if gen == nil {
+		gen = s.access.Load()
+	}
+	cfg := gen.cfg
+	app, found := cfg.App(in.App)
+	if c.policy == nil {
+		if !found {
+			return broker.Request{}, unknownApp(in.App)
+		}
+		d = policy.Decision{App: app.Name, Session: in.Session, Scope: cmp.Or(in.Scope, app.Scope), Duration: cmp.Or(in.Duration, app.Duration)}
+	} else {
+		name := c.policy.AppFor(in.App)
+		app, found = cfg.App(name)
+		var defaults policy.AppDefaults
+		if found {
+			defaults = policy.AppDefaults{Scope: app.Scope, Duration: app.Duration}
+		}
+		in.Client, in.CookieSession = c.id, c.visitor
+		in.FixedSessions = gen.fixedSessions()
 		var err error
-		if d, err = c.policy.Decide(in); err != nil {
+		if d, err = c.policy.Decide(in, defaults); err != nil {
 			return broker.Request{}, err.(*policy.Denied)
 		}
+		if !found {
+			return broker.Request{}, unknownApp(name)
+		}
+		owner = c.id
+		if owner == "" {
+			owner = policy.VisitorOwner(c.policy)
+		}
+		if d.Session == "" && slices.Contains(in.FixedSessions, cfg.DefaultSession) {
+			return broker.Request{}, &policy.Denied{Status: http.StatusForbidden, Code: "session_not_allowed",
+				Msg: "the default session " + strconv.Quote(cfg.DefaultSession) + " is reserved for a policy with a fixed session: name a session with X-User-ID"}
+		}
 	}
-	app, ok := s.conf().App(d.App)
-	if !ok {
-		return broker.Request{}, &policy.Denied{Status: http.StatusNotFound, Code: "unknown_app", Msg: "no app named " + strconv.Quote(d.App) + " is configured"}
-	}
-	if d.Scope == nil {
-		d.Scope = app.Scope
-	}
-	if c.policy != nil {
-		c.policy.ClampDuration(&d, app.Duration)
-	} else if d.Duration == 0 {
-		d.Duration = app.Duration
-	}
-	if d.Session == "" && !in.SessionGiven {
-		d.Session = s.conf().DefaultSession
+	if d.Session == "" {
+		d.Session = cfg.DefaultSession
 	}
 	if err := config.ValidSessionName(d.Session); err != nil {
 		return broker.Request{}, &policy.Denied{Status: http.StatusBadRequest, Code: "bad_request", Msg: "session name: " + err.Error()}
 	}
-	return broker.Request{App: app.Name, Session: d.Session, SessionContext: sctx, Scope: d.Scope, Duration: d.Duration}, nil
+	return broker.Request{App: app.Name, Owner: owner, Session: d.Session, SessionContext: sctx, Scope: d.Scope, Duration: d.Duration}, nil
+}
+
+func unknownApp(name string) *policy.Denied {
+	return &policy.Denied{Status: http.StatusNotFound, Code: "unknown_app", Msg: "no app named " + strconv.Quote(name) + " is configured"}
+}
+
+// fixedSessions lists the session values of the fixed-session policies:
+// names no trust caller may take.
+func (a *access) fixedSessions() []string {
+	var out []string
+	for _, p := range a.policies {
+		if p.Mode() == policy.SessionFixed {
+			out = append(out, p.SessionValue)
+		}
+	}
+	return out
 }
 
 // decodeBody decodes an optional JSON body: empty is fine; otherwise one

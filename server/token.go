@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/cozeauth/cozeauth/policy"
 	"net/http"
 	"strconv"
 )
@@ -13,6 +14,11 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if c.policy != nil && c.policy.GatewayOnly {
+		s.deny(w, r, c, &policy.Denied{Status: http.StatusForbidden, Code: "raw_token_not_allowed",
+			Msg: "policy " + c.policy.Name + " is gateway-only: call the Coze API through this server's gateway, which enforces the policy; a raw token would carry the app's full permissions"})
+		return
+	}
 	in, sctx, perr := parseTokenRequest(w, r)
 	if perr != nil {
 		writeError(w, perr.status, perr.code, perr.msg, nil)
@@ -20,7 +26,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	req, denied := s.decide(c, in, sctx)
 	if denied != nil {
-		writeDenied(w, denied)
+		s.deny(w, r, c, denied)
 		return
 	}
 	tok, out, err := s.broker.Token(r.Context(), req)

@@ -102,6 +102,7 @@ func TestConfigCheckOAuthFileAndPolicies(t *testing.T) {
   - name: global
     oauth_config_file: ./coze_oauth_config.json
     mint_rate: 20/s burst 40
+    channel: true
 policies:
   - name: widget
     public: true

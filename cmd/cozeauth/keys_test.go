@@ -27,6 +27,7 @@ func writeAccessConfig(t *testing.T) string {
     client_id: "1170000000000"
     key_id: kid
     private_key_file: key.pem
+    channel: true
 keys_file: keys.yaml
 policies:
   - name: backend
@@ -34,6 +35,7 @@ policies:
     session: prefix
   - name: widget
     public: true
+    apps: [bot]
     origins: [https://shop.example]
     session: cookie
     scope: {account_permission: {permission_list: [Connector.botChat]}}

@@ -28,7 +28,7 @@ func summarize(w io.Writer, cfg *config.Config) {
 	for i := range cfg.Apps {
 		summarizeApp(w, &cfg.Apps[i], cfg.DefaultApp)
 	}
-	summarizeAccess(w, &cfg.Access)
+	summarizeAccess(w, cfg)
 }
 
 func summarizeApp(w io.Writer, a *config.App, defaultApp string) {
@@ -43,6 +43,11 @@ func summarizeApp(w io.Writer, a *config.App, defaultApp string) {
 		kind += " (服务类应用, service app)"
 	}
 	row("kind", kind)
+	if a.Channel {
+		row("channel", "yes: Coze enforces each token's scope")
+	} else {
+		row("channel", "no: Coze ignores scope for this app; its tokens carry every permission it has")
+	}
 	row("region", regionName(a.Region))
 	row("API base", a.APIBase)
 	row("token URL", a.TokenURL())
@@ -61,7 +66,8 @@ func summarizeApp(w io.Writer, a *config.App, defaultApp string) {
 	}
 }
 
-func summarizeAccess(w io.Writer, ac *config.Access) {
+func summarizeAccess(w io.Writer, cfg *config.Config) {
+	ac := &cfg.Access
 	fmt.Fprintln(w)
 	if ac.Open() {
 		fmt.Fprintln(w, "access         open: no policies or clients, so anyone who can connect gets a token (fine on loopback)")
@@ -70,14 +76,28 @@ func summarizeAccess(w io.Writer, ac *config.Access) {
 	for _, p := range ac.Policies {
 		fmt.Fprintf(w, "policy %s\n", p.Name)
 		row := func(k, v string) { fmt.Fprintf(w, "  %-11s  %s\n", k, v) }
-		row("apps", or(strings.Join(p.Apps, ", "), "(the default app)"))
-		session := string(p.Session)
-		if p.Session == policy.SessionFixed {
+		row("apps", or(strings.Join(p.Apps, ", "), "(none: allows nothing)"))
+		session := string(p.Mode())
+		switch {
+		case p.Mode() == policy.SessionFixed:
 			session += fmt.Sprintf(" (%q)", p.SessionValue)
+		case p.Mode() == policy.SessionPrefix:
+			session += " (each client's own sessions)"
+		case p.Mode() == policy.SessionCookie:
+			session += " (each visitor's own session, from a signed cookie)"
 		}
-		row("session", or(session, "(default)"))
-		row("duration", fmt.Sprintf("default %s, at most %s", durOrDefault(p.DefaultDuration, "the app's"), durOrDefault(p.MaxDuration, "86399 s")))
-		row("scope", scopeText(p.MaxScope, "any"))
+		row("session", session)
+		row("duration", fmt.Sprintf("default %s, at most %s", durOrDefault(p.DefaultDuration, "the app's"),
+			durOrDefault(p.MaxDuration, "the app's ("+appDurations(cfg, p.Apps)+")")))
+		row("scope", scopeText(p.MaxScope, "(none: the app's scope, or its full permissions when it has none)"))
+		if p.GatewayOnly {
+			row("raw tokens", "no: gateway only (POST /token answers 403); the gateway enforces the policy")
+		} else {
+			row("raw tokens", "yes: POST /token hands out tokens")
+		}
+		if p.SessionContext {
+			row("session ctx", "callers may send session_context")
+		}
 		if p.Public || len(p.Origins) > 0 {
 			row("origins", fmt.Sprintf("%s (public: %v)", strings.Join(p.Origins, ", "), p.Public))
 		}
@@ -99,6 +119,17 @@ func summarizeAccess(w io.Writer, ac *config.Access) {
 	if ac.KeysFile != "" {
 		fmt.Fprintf(w, "keys file      %s\n", ac.KeysFile)
 	}
+}
+
+// appDurations lists the default durations of the named apps.
+func appDurations(cfg *config.Config, apps []string) string {
+	var parts []string
+	for _, name := range apps {
+		if a, ok := cfg.App(name); ok && name != "" {
+			parts = append(parts, fmt.Sprintf("%s: %d s", a.Name, a.Duration))
+		}
+	}
+	return or(strings.Join(parts, ", "), "none")
 }
 
 func scopeText(s *coze.Scope, none string) string {
