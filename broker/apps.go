@@ -66,7 +66,7 @@ func (b *Broker) Replace(sources map[string]Source, rates map[string]Rate) int {
 
 // DropApp drops every cached token of app and returns how many.
 func (b *Broker) DropApp(app string) int {
-	return b.cache.drop(func(e *entry) bool { return e.req.App == app })
+	return b.cache.drop(nil, func(e *entry) bool { return e.req.App == app })
 }
 
 // DropOwner drops every cached token held for owner (see Request.Owner),
@@ -75,5 +75,5 @@ func (b *Broker) DropOwner(owner string) int {
 	if owner == "" {
 		return 0
 	}
-	return b.cache.drop(func(e *entry) bool { return e.req.Owner == owner })
+	return b.cache.drop(&owner, func(*entry) bool { return true })
 }

@@ -60,3 +60,40 @@ func BenchmarkMemory100kSessions(b *testing.B) {
 		br.Close()
 	}
 }
+
+// BenchmarkEntryOverhead measures the heap an entry holds besides its key
+// and token strings (what entryOverhead stands for): entries of hot
+// sessions (their refresh timer armed) for two owners, after a GC, less
+// the key and token bytes as allocSize counts them.
+func BenchmarkEntryOverhead(b *testing.B) {
+	for _, n := range []int{10_000, 50_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) { benchEntryOverhead(b, n) })
+	}
+}
+
+func benchEntryOverhead(b *testing.B, n int) {
+	for b.Loop() {
+		br := newTestBroker(&fakeSource{life: time.Hour}, Options{})
+		before := liveHeap()
+		var strs int64
+		for i := range n {
+			r := Request{App: "app", Session: fmt.Sprint("user-", i), Owner: fmt.Sprint("client#", i%2)}
+			br.Token(b.Context(), r)
+			tok, _, _ := br.Token(b.Context(), r) // hot: arms its refresh timer
+			strs += allocSize(len(r.Key())) + allocSize(len(tok.AccessToken))
+		}
+		after := liveHeap()
+		b.ReportMetric(float64(after-before-strs)/float64(n), "B/entry")
+		b.ReportMetric(float64(br.Stats().Bytes)/float64(after-before), "charged/heap")
+		br.Close()
+	}
+}
+
+// liveHeap is the heap in use after a collection.
+func liveHeap() int64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
