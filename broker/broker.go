@@ -17,8 +17,10 @@ type Options struct {
 	// its key (app, session, owner and the JSON of its scope and
 	// session_context), its token and a fixed per-entry overhead measured
 	// for its bookkeeping, each rounded up as the allocator does, so the
-	// charge bounds the heap the entries hold; 64 MiB. MaxEntries bounds
-	// their number as well; 100000. Stats reports the bytes charged.
+	// charge bounds the heap the entries hold; 128 MiB. MaxEntries bounds
+	// their number as well; 100000. An entry with no scope is charged
+	// about 0.8 KB, so MaxEntries binds first for those and MaxBytes for
+	// entries with large scopes. Stats reports the bytes charged.
 	MaxBytes   int64
 	MaxEntries int
 	// OwnerShare is the fraction of MaxBytes and of MaxEntries one owner
@@ -103,7 +105,7 @@ func New(sources map[string]Source, o Options) *Broker {
 		o.MaxEntries = 100_000
 	}
 	if o.MaxBytes <= 0 {
-		o.MaxBytes = 64 << 20
+		o.MaxBytes = 128 << 20
 	}
 	if o.OwnerShare <= 0 || o.OwnerShare > 1 {
 		o.OwnerShare = 0.25

@@ -7,11 +7,12 @@ import (
 
 // The cache's byte accounting. An entry is charged
 //
-//	entryOverhead + allocSize(len(key)) + max(tokenSize, tokenReserve)
+//	entryOverhead + allocSize(len(key)) + tokenSize
 //
 // where the key carries the session, owner, scope and session_context
 // (the only copy of them the entry keeps), and tokenSize counts the token
-// strings and a remembered failure. The allocator rounds every object up
+// strings and a remembered failure, or tokenReserve while the entry has
+// neither. The allocator rounds every object up
 // to a size class; allocSize counts that, so the charge is an upper bound
 // of the heap an entry holds (TestAccountingCoversHeap checks it).
 const (
@@ -24,13 +25,17 @@ const (
 	entryOverhead = 576
 	// tokenReserve is charged for a token not minted yet, so an insert
 	// makes room for the token it is about to get. A Coze access token
-	// takes about 180 B.
+	// takes about 180 B (a 192 B allocation).
 	tokenReserve = 256
 )
 
 // cost is the bytes charged for e in state st.
 func (c *cache) cost(e *entry, st *state) int64 {
-	return entryOverhead + allocSize(len(e.key)) + max(tokenSize(st), tokenReserve)
+	n := entryOverhead + allocSize(len(e.key))
+	if !st.has() && st.fail == nil {
+		return n + tokenReserve
+	}
+	return n + tokenSize(st)
 }
 
 // tokenSize is the heap held by st's strings and failure.
