@@ -309,16 +309,11 @@ func (b *Broker) wait(ctx context.Context, app string) error {
 	if l == nil {
 		return nil
 	}
-	// Wait with a deadline reserves a slot only if it is due before the
-	// deadline and otherwise leaves the limiter as it was. (Reserve, then
-	// Cancel when too far away, leaks: under a flood of concurrent
-	// refusals the cancels hand back more than was taken.)
-	wctx, cancel := context.WithTimeout(ctx, b.opts.MintWait)
-	defer cancel()
-	if err := l.Wait(wctx); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
+	ok, err := l.wait(ctx, b.opts.MintWait)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		b.failures.Add(1)
 		return ErrThrottled
 	}
