@@ -82,9 +82,10 @@ const numShards = 64
 //
 // Lookups go to one of numShards maps: a hit takes that shard's read lock
 // and one atomic store. Inserts, removals and the byte accounting are
-// serialized by mu (they happen on misses, at most as often as mints are
-// attempted), which also keeps every entry in all and in its owner's list
-// so that eviction samples them in O(1) (see evict.go).
+// serialized by mu (they happen when a key is new, when a mint lands and
+// when entries are dropped, never on a hit), which also keeps every entry
+// in all and in its owner's list so that eviction samples them in O(1)
+// (see evict.go).
 type cache struct {
 	seed   maphash.Seed
 	shards []shard
