@@ -4,7 +4,6 @@ import (
 	"maps"
 
 	"golang.org/x/sync/singleflight"
-	"golang.org/x/time/rate"
 )
 
 // appSet is one generation of the broker's apps: their sources, mint
@@ -12,14 +11,14 @@ import (
 // request reads it with one atomic load.
 type appSet struct {
 	sources map[string]Source
-	limits  map[string]*rate.Limiter
+	limits  map[string]*mintLimiter
 	status  map[string]*appStatus
 	flights map[string]*singleflight.Group
 	rates   map[string]Rate
 }
 
 func newAppSet(sources map[string]Source, rates map[string]Rate, prev *appSet) *appSet {
-	s := &appSet{sources: maps.Clone(sources), limits: map[string]*rate.Limiter{}, status: map[string]*appStatus{},
+	s := &appSet{sources: maps.Clone(sources), limits: map[string]*mintLimiter{}, status: map[string]*appStatus{},
 		flights: map[string]*singleflight.Group{}, rates: map[string]Rate{}}
 	for name, src := range sources {
 		same := prev != nil && prev.sources[name] == src
@@ -36,7 +35,7 @@ func newAppSet(sources map[string]Source, rates map[string]Rate, prev *appSet) *
 		if prev != nil && prev.rates[name] == r && prev.limits[name] != nil {
 			s.limits[name] = prev.limits[name] // a reload hands out no fresh burst
 		} else {
-			s.limits[name] = rate.NewLimiter(rate.Limit(r.PerSecond), max(r.Burst, 1))
+			s.limits[name] = newMintLimiter(r)
 		}
 	}
 	return s
@@ -66,7 +65,7 @@ func (b *Broker) Replace(sources map[string]Source, rates map[string]Rate) int {
 
 // DropApp drops every cached token of app and returns how many.
 func (b *Broker) DropApp(app string) int {
-	return b.cache.drop(func(e *entry) bool { return e.req.App == app })
+	return b.cache.drop(nil, func(e *entry) bool { return e.req.App == app })
 }
 
 // DropOwner drops every cached token held for owner (see Request.Owner),
@@ -75,5 +74,5 @@ func (b *Broker) DropOwner(owner string) int {
 	if owner == "" {
 		return 0
 	}
-	return b.cache.drop(func(e *entry) bool { return e.req.Owner == owner })
+	return b.cache.drop(&owner, func(*entry) bool { return true })
 }

@@ -13,7 +13,35 @@ import (
 
 // Options tune a Broker. Zero values take the documented defaults.
 type Options struct {
-	MaxEntries  int           // tokens held at most; 100000
+	// MaxBytes bounds the cache's memory: every cached entry is charged
+	// its key (app, session, owner and the JSON of its scope and
+	// session_context), its token and a fixed per-entry overhead measured
+	// for its bookkeeping, each rounded up as the allocator does, so the
+	// charge bounds the heap the entries hold; 128 MiB. MaxEntries bounds
+	// their number as well; 100000. An entry with no scope is charged
+	// about 0.8 KB, so MaxEntries binds first for those and MaxBytes for
+	// entries with large scopes. Stats reports the bytes charged.
+	MaxBytes   int64
+	MaxEntries int
+	// OwnerShare is the fraction of MaxBytes and of MaxEntries one owner
+	// (Request.Owner) may hold while the cache is full; 0.25. When a new
+	// entry needs room, an owner that would hold more than its share
+	// makes room with its own least recently used entries only (an entry
+	// bigger than the share is then minted but not cached); any other
+	// owner's newcomer first evicts entries of owners holding more than
+	// their share, and only when nobody does, the least recently used of
+	// a sample of all entries. The guarantee: an insert for one owner
+	// evicts another owner's entry only while the inserting owner holds
+	// no more than its share, so a client flooding the cache with new
+	// sessions displaces at most OwnerShare of it from the others; and
+	// an owner within its share loses entries to others' inserts only
+	// while no owner holds more than its share. Owner "" (open mode: one
+	// user) has no share limit and may use the whole cache.
+	OwnerShare float64
+	// SweepEvery is how often entries that can serve nothing are dropped:
+	// a token past its stale point that no refresh is renewing, a failure
+	// past its backoff; 1m.
+	SweepEvery  time.Duration
 	Skew        time.Duration // a token is never served within Skew of its expiry; 30s
 	MinAhead    time.Duration // refresh at least this long before expiry; 60s
 	MintTimeout time.Duration // one mint, retries included; 30s
@@ -76,6 +104,15 @@ func New(sources map[string]Source, o Options) *Broker {
 	if o.MaxEntries <= 0 {
 		o.MaxEntries = 100_000
 	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = 128 << 20
+	}
+	if o.OwnerShare <= 0 || o.OwnerShare > 1 {
+		o.OwnerShare = 0.25
+	}
+	if o.SweepEvery <= 0 {
+		o.SweepEvery = time.Minute
+	}
 	if o.Skew <= 0 {
 		o.Skew = 30 * time.Second
 	}
@@ -94,7 +131,8 @@ func New(sources map[string]Source, o Options) *Broker {
 	if o.RetryWindow <= 0 {
 		o.RetryWindow = 30 * time.Second
 	}
-	b := &Broker{opts: o, cache: newCache(o.MaxEntries)}
+	b := &Broker{opts: o, cache: newCache(newLimits(o))}
+	b.cache.sw = sweeper{every: o.SweepEvery, retry: int64(o.RetryWindow), stop: make(chan struct{})}
 	b.set.Store(newAppSet(sources, o.MintRate, nil))
 	return b
 }
@@ -177,9 +215,7 @@ func (b *Broker) Invalidate(ctx context.Context, r Request, stale string) bool {
 	if !e.dropped.CompareAndSwap(last, now) {
 		return true // a concurrent caller is dropping it this instant
 	}
-	if st == e.st.Load() {
-		e.st.CompareAndSwap(st, &state{})
-	}
+	b.cache.swap(e, st, &state{})
 	b.deleteShared(ctx, key)
 	return true
 }
@@ -193,15 +229,19 @@ func (b *Broker) deleteShared(ctx context.Context, key string) {
 // Len is the number of cached entries.
 func (b *Broker) Len() int { return b.cache.len() }
 
-// Close stops background refreshes and waits for those under way.
+// Close stops background refreshes and the sweeper, and waits for those
+// under way. The Broker still answers Token afterwards.
 func (b *Broker) Close() {
 	b.closed.Store(true)
+	b.cache.close()
 	b.bg.Wait()
 }
 
 // mint obtains a new token for e (shared store first) and records the
 // outcome in e. Callers run it under the key's single flight.
 func (b *Broker) mint(e *entry) (*coze.Token, error) {
+	e.minting.Add(1)
+	defer e.minting.Add(-1)
 	now := time.Now()
 	// A caller that missed the cache just before the previous flight
 	// landed must not start a second mint.
@@ -211,7 +251,7 @@ func (b *Broker) mint(e *entry) (*coze.Token, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), b.opts.MintTimeout)
 	defer cancel()
 	if st := b.fromShared(ctx, e.key, now); st != nil {
-		e.st.Store(st)
+		b.cache.set(e, st)
 		return &st.tok, nil
 	}
 	if err := b.wait(ctx, e.req.App); err != nil {
@@ -228,14 +268,18 @@ func (b *Broker) mint(e *entry) (*coze.Token, error) {
 	if src == nil {
 		return nil, fmt.Errorf("%w %q", ErrUnknownApp, e.req.App)
 	}
-	tok, err := src.Mint(ctx, e.req)
+	r, err := e.request()
+	var tok *coze.Token
+	if err == nil {
+		tok, err = src.Mint(ctx, r)
+	}
 	now = time.Now()
 	prev := e.st.Load()
 	status := set.status[e.req.App]
 	if err != nil {
 		b.failures.Add(1)
 		status.fail(now, err)
-		f := &failure{err: err, count: 1}
+		f := &failure{err: err, count: 1, size: failureSize(err)}
 		if prev.fail != nil {
 			f.count = prev.fail.count + 1
 		}
@@ -244,13 +288,13 @@ func (b *Broker) mint(e *entry) (*coze.Token, error) {
 		if prev.has() && now.UnixNano() < prev.staleAt {
 			next.tok, next.refreshAt, next.staleAt = prev.tok, prev.refreshAt, prev.staleAt
 		}
-		e.st.Store(next)
+		b.cache.set(e, next)
 		return nil, err
 	}
 	b.mints.Add(1)
 	status.ok(now)
 	st := b.fresh(tok, now)
-	e.st.Store(st)
+	b.cache.set(e, st)
 	if b.opts.Shared != nil {
 		_ = b.opts.Shared.PutToken(ctx, e.key, tok, tok.ExpiresAt.Sub(now))
 	}
@@ -265,16 +309,11 @@ func (b *Broker) wait(ctx context.Context, app string) error {
 	if l == nil {
 		return nil
 	}
-	// Wait with a deadline reserves a slot only if it is due before the
-	// deadline and otherwise leaves the limiter as it was. (Reserve, then
-	// Cancel when too far away, leaks: under a flood of concurrent
-	// refusals the cancels hand back more than was taken.)
-	wctx, cancel := context.WithTimeout(ctx, b.opts.MintWait)
-	defer cancel()
-	if err := l.Wait(wctx); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
+	ok, err := l.wait(ctx, b.opts.MintWait)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		b.failures.Add(1)
 		return ErrThrottled
 	}
@@ -305,7 +344,11 @@ func (b *Broker) fresh(tok *coze.Token, now time.Time) *state {
 	life := tok.ExpiresAt.Sub(now)
 	skew := min(b.opts.Skew, life/4)
 	ahead := min(max(life/10, b.opts.MinAhead), life/2)
-	return &state{tok: *tok, refreshAt: tok.ExpiresAt.Add(-ahead).UnixNano(), staleAt: tok.ExpiresAt.Add(-skew).UnixNano()}
+	st := &state{tok: *tok, refreshAt: tok.ExpiresAt.Add(-ahead).UnixNano(), staleAt: tok.ExpiresAt.Add(-skew).UnixNano()}
+	if st.tok.TokenType == bearer {
+		st.tok.TokenType = bearer // one copy for every state
+	}
+	return st
 }
 
 // failureBackoff is how long a failure is answered from memory: 1s

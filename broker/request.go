@@ -1,11 +1,15 @@
 // Package broker is the one place Coze tokens are reused: an in-memory
-// cache bounded in size, one upstream mint per key however many callers
-// ask, refresh ahead of expiry, negative caching of failures, and an
-// optional shared store so several replicas mint once between them.
+// cache bounded in bytes and in entries, with a share per owner so that
+// one client cannot evict everyone else's tokens and a sweeper that drops
+// expired entries; one upstream mint per key however many callers ask,
+// refresh ahead of expiry, negative caching of failures, and an optional
+// shared store so several replicas mint once between them.
 package broker
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -34,17 +38,48 @@ func (r *Request) duration() int {
 	return r.Duration
 }
 
-// sharing returns r with App and Session pointing into key's bytes, so a
-// cached entry holds each string once.
-func (r Request) sharing(key string) Request {
-	if len(key) >= len(r.App) && key[:len(r.App)] == r.App {
-		r.App = key[:len(r.App)]
+// compact returns r as a cached entry keeps it: App, Session and Owner
+// pointing into key's bytes, so the entry holds each string once, and no
+// Scope or SessionContext, which key holds as JSON (see entry.request).
+// extra reports whether key ends in that JSON.
+func (r Request) compact(key string) (c Request, extra bool) {
+	extra = r.SessionContext != nil || r.Scope != nil
+	r.SessionContext, r.Scope = nil, nil
+	at := 0
+	share := func(s string) string {
+		if end := at + len(s); end <= len(key) && key[at:end] == s {
+			s = key[at:end]
+		}
+		at += len(s) + 1
+		return s
 	}
-	start := len(r.App) + 1 + len(strconv.Itoa(r.duration())) + 1
-	if end := start + len(r.Session); end <= len(key) && key[start:end] == r.Session {
-		r.Session = key[start:end]
+	r.App = share(r.App)
+	at += len(strconv.Itoa(r.duration())) + 1
+	r.Session = share(r.Session)
+	r.Owner = share(r.Owner)
+	return r, extra
+}
+
+// request is the Request e was added for, its SessionContext and Scope
+// decoded from the key. JSON never holds a NUL byte, so they are the two
+// fields after the key's last two NULs.
+func (e *entry) request() (Request, error) {
+	r := e.req
+	if !e.extra {
+		return r, nil
 	}
-	return r
+	i := strings.LastIndexByte(e.key, 0)
+	j := strings.LastIndexByte(e.key[:max(i, 0)], 0)
+	if j < 0 {
+		return r, errors.New("broker: cache key lacks its scope and session context")
+	}
+	if err := json.Unmarshal([]byte(e.key[j+1:i]), &r.SessionContext); err != nil {
+		return r, fmt.Errorf("broker: session context in cache key: %w", err)
+	}
+	if err := json.Unmarshal([]byte(e.key[i+1:]), &r.Scope); err != nil {
+		return r, fmt.Errorf("broker: scope in cache key: %w", err)
+	}
+	return r, nil
 }
 
 // Key is the request's cache key. It is stable across processes, so a

@@ -41,13 +41,38 @@ func (b *Broker) Status() map[string]AppStatus {
 	return out
 }
 
-// Stats counts cache hits, upstream mints and failed requests.
+// Stats counts cache hits, upstream mints and failed requests, and what
+// the cache holds.
 type Stats struct {
 	Hits, Mints, Failures int64
 	Entries               int
+	Bytes                 int64 // charged for the cached entries (see Options.MaxBytes)
+	Owners                int   // owners holding cached entries
 }
 
 // Stats returns the broker's counters.
 func (b *Broker) Stats() Stats {
-	return Stats{Hits: b.hits.Load(), Mints: b.mints.Load(), Failures: b.failures.Load(), Entries: b.cache.len()}
+	c := b.cache
+	c.mu.Lock()
+	owners := len(c.owners)
+	c.mu.Unlock()
+	return Stats{Hits: b.hits.Load(), Mints: b.mints.Load(), Failures: b.failures.Load(),
+		Entries: c.len(), Bytes: c.bytes.Load(), Owners: owners}
+}
+
+// Usage is what one owner holds in the cache.
+type Usage struct {
+	Entries int
+	Bytes   int64
+}
+
+// OwnerUsage returns what owner (see Request.Owner) holds in the cache.
+func (b *Broker) OwnerUsage(owner string) Usage {
+	c := b.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if o := c.owners[owner]; o != nil {
+		return Usage{Entries: len(o.list), Bytes: o.bytes}
+	}
+	return Usage{}
 }
