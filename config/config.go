@@ -16,6 +16,7 @@ const (
 	DefaultListen     = "127.0.0.1:8080"
 	DefaultSession    = "default-session"
 	DefaultMaxEntries = 100_000
+	DefaultMaxBytes   = 128 << 20
 )
 
 // Config is the whole validated configuration.
@@ -34,6 +35,7 @@ type Config struct {
 // Cache tunes the token cache.
 type Cache struct {
 	MaxEntries int           // most tokens held; least recently used go first
+	MaxBytes   int64         // most memory the cached tokens are charged, keys and scopes included
 	Skew       time.Duration // never serve a token closer than this to expiry
 }
 

@@ -32,6 +32,7 @@ type fileConfig struct {
 
 type rawCache struct {
 	MaxEntries int    `yaml:"max_entries"`
+	MaxBytes   string `yaml:"max_bytes"`
 	Skew       string `yaml:"skew"`
 }
 
@@ -52,6 +53,13 @@ func LoadFile(path string) (*Config, error) {
 	e := &errs{source: path}
 	c := &Config{Source: path, Listen: fc.Listen, DefaultSession: fc.DefaultSession, DefaultApp: fc.DefaultApp, GatewayPrefix: fc.GatewayPrefix}
 	c.Cache.MaxEntries = fc.Cache.MaxEntries
+	if fc.Cache.MaxBytes != "" {
+		n, err := ParseSize(fc.Cache.MaxBytes)
+		if err != nil || n < 1<<20 || n > 64<<30 {
+			e.add("cache.max_bytes", "use a size from 1MiB to 64GiB, e.g. 128MiB", "%q is not valid", fc.Cache.MaxBytes)
+		}
+		c.Cache.MaxBytes = n
+	}
 	if fc.Cache.Skew != "" {
 		d, err := time.ParseDuration(fc.Cache.Skew)
 		if err != nil || d < 0 || d > 10*time.Minute {
@@ -104,6 +112,9 @@ func (c *Config) finish(e *errs) {
 	}
 	if c.Cache.MaxEntries < 1 || c.Cache.MaxEntries > 10_000_000 {
 		e.add("cache.max_entries", "use 1..10000000", "%d is out of range", c.Cache.MaxEntries)
+	}
+	if c.Cache.MaxBytes == 0 {
+		c.Cache.MaxBytes = DefaultMaxBytes
 	}
 	if c.Cache.Skew == 0 {
 		c.Cache.Skew = 30 * time.Second

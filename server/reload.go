@@ -125,6 +125,7 @@ func restartOnly(old, cfg *config.Config) error {
 		{"listen", old.Listen, cfg.Listen},
 		{"gateway_prefix", old.GatewayPrefix, cfg.GatewayPrefix},
 		{"cache.max_entries", old.Cache.MaxEntries, cfg.Cache.MaxEntries},
+		{"cache.max_bytes", old.Cache.MaxBytes, cfg.Cache.MaxBytes},
 		{"cache.skew", old.Cache.Skew, cfg.Cache.Skew},
 	} {
 		if f.was != f.now {

@@ -55,7 +55,7 @@ func startDemo(ctx context.Context, log *slog.Logger) (*demo, error) {
 		Listen:         config.DefaultListen,
 		DefaultSession: config.DefaultSession,
 		DefaultApp:     "demo",
-		Cache:          config.Cache{MaxEntries: config.DefaultMaxEntries, Skew: 30 * time.Second},
+		Cache:          config.Cache{MaxEntries: config.DefaultMaxEntries, MaxBytes: config.DefaultMaxBytes, Skew: 30 * time.Second},
 		Apps: []config.App{{
 			Name: "demo", Kind: "jwt", Region: coze.RegionCN,
 			ClientID: demoClientID, KeyID: demoKeyID, Key: key, KeySource: "generated for the demo",

@@ -25,7 +25,7 @@ func newBroker(cfg *config.Config, newSource func(*config.App) broker.Source) *b
 			rates[a.Name] = broker.Rate{PerSecond: a.MintRate.PerSecond, Burst: a.MintRate.Burst}
 		}
 	}
-	return broker.New(sources, broker.Options{MaxEntries: cfg.Cache.MaxEntries, Skew: cfg.Cache.Skew, MintRate: rates})
+	return broker.New(sources, broker.Options{MaxEntries: cfg.Cache.MaxEntries, MaxBytes: cfg.Cache.MaxBytes, Skew: cfg.Cache.Skew, MintRate: rates})
 }
 
 func newClient() *coze.Client {
