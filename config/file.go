@@ -26,6 +26,7 @@ type fileConfig struct {
 	Cookie         rawCookie     `yaml:"cookie"`
 	TrustProxy     bool          `yaml:"trust_proxy"`
 	GatewayPrefix  string        `yaml:"gateway_prefix"`
+	Gateway        rawGateway    `yaml:"gateway"`
 }
 
 type rawCache struct {
@@ -49,6 +50,7 @@ func LoadFile(path string) (*Config, error) {
 	e := &errs{source: path}
 	c := &Config{Source: path, Listen: fc.Listen, DefaultSession: fc.DefaultSession, DefaultApp: fc.DefaultApp, GatewayPrefix: fc.GatewayPrefix}
 	c.Cache.MaxEntries = fc.Cache.MaxEntries
+	c.Gateway = fc.Gateway.resolve(e)
 	if fc.Cache.Skew != "" {
 		d, err := time.ParseDuration(fc.Cache.Skew)
 		if err != nil || d < 0 || d > 10*time.Minute {
