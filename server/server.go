@@ -40,6 +40,8 @@ type Server struct {
 	gateway   *httputil.ReverseProxy
 	targets   map[string]*url.URL // app -> API base
 	wsTargets map[string]*url.URL // app -> WebSocket base
+	gwLimits  config.Gateway      // resolved gateway limits
+	inflight  *inflight           // gateway requests in progress
 }
 
 // Options are a Server's optional parts.
@@ -49,6 +51,12 @@ type Options struct {
 	// GatewayTimeout bounds the wait for the Coze API's response headers
 	// (not the streaming of a body); 5 minutes when zero.
 	GatewayTimeout time.Duration
+	// Gateway bounds the gateway (idle timeout, requests in flight overall,
+	// per client and per address, connections to Coze); zero fields take
+	// the config's gateway section, then the defaults (60 s idle;
+	// min(1024, RLIMIT_NOFILE/4) in flight; 64 per client; 32 per address
+	// for callers without a key; 256 connections per Coze host).
+	Gateway config.Gateway
 }
 
 // New returns a Server for cfg's apps and access rules, handing out
@@ -66,7 +74,9 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 	if s.targets, s.wsTargets, err = gatewayTargets(cfg); err != nil {
 		return nil, err
 	}
-	s.gateway = s.newGateway(o.GatewayTimeout)
+	s.gwLimits = gatewayLimits(o.Gateway, cfg.Gateway)
+	s.inflight = newInflight(s.gwLimits)
+	s.gateway = s.newGateway(o.GatewayTimeout, s.gwLimits)
 	for _, root := range config.GatewayRoots {
 		s.mux.HandleFunc(cfg.GatewayPrefix+root, s.handleGateway)
 		s.mux.HandleFunc("OPTIONS "+cfg.GatewayPrefix+root, s.preflight)
