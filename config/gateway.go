@@ -13,8 +13,9 @@ type Gateway struct {
 	// MaxPerClient caps one client key's (or widget visitor's) requests in
 	// flight (429 beyond).
 	MaxPerClient int
-	// MaxPerIP caps the requests in flight of one address among callers
-	// without a client key (429 beyond).
+	// MaxPerIP caps the requests in flight of one address among a
+	// policy's callers without a client key, i.e. public widget visitors
+	// (429 beyond).
 	MaxPerIP int
 	// MaxUpstreamConns caps connections to each Coze host.
 	MaxUpstreamConns int

@@ -20,19 +20,23 @@ const (
 	maxDefaultGatewayConcurrent = 1024
 )
 
-// gatewayLimits fills cfg's zero fields with the defaults. The overall
-// cap defaults to min(1024, RLIMIT_NOFILE/4): each gateway request holds
-// two descriptors (the caller's connection and Coze's), so half the
-// process's descriptors at most go to the gateway and /healthz and /token
-// keep theirs.
+// gatewayLimits fills the zero fields of o, then of cfg, with the
+// defaults. The overall cap defaults to min(1024, RLIMIT_NOFILE/4): each
+// gateway request holds two descriptors (the caller's connection and
+// Coze's), so at most half the process's descriptors go to the gateway
+// and /healthz and /token keep theirs. Connections to each Coze host
+// default to the overall cap: over HTTP/1.1 every streaming call needs
+// its own, and a lower cap would queue calls while they hold the
+// caller's connection.
 func gatewayLimits(o, cfg config.Gateway) config.Gateway {
-	return config.Gateway{
-		IdleTimeout:      cmp.Or(o.IdleTimeout, cfg.IdleTimeout, DefaultGatewayIdle),
-		MaxConcurrent:    cmp.Or(o.MaxConcurrent, cfg.MaxConcurrent, defaultMaxConcurrent()),
-		MaxPerClient:     cmp.Or(o.MaxPerClient, cfg.MaxPerClient, DefaultGatewayPerClient),
-		MaxPerIP:         cmp.Or(o.MaxPerIP, cfg.MaxPerIP, DefaultGatewayPerIP),
-		MaxUpstreamConns: cmp.Or(o.MaxUpstreamConns, cfg.MaxUpstreamConns, DefaultGatewayUpstream),
+	g := config.Gateway{
+		IdleTimeout:   cmp.Or(o.IdleTimeout, cfg.IdleTimeout, DefaultGatewayIdle),
+		MaxConcurrent: cmp.Or(o.MaxConcurrent, cfg.MaxConcurrent, defaultMaxConcurrent()),
+		MaxPerClient:  cmp.Or(o.MaxPerClient, cfg.MaxPerClient, DefaultGatewayPerClient),
+		MaxPerIP:      cmp.Or(o.MaxPerIP, cfg.MaxPerIP, DefaultGatewayPerIP),
 	}
+	g.MaxUpstreamConns = cmp.Or(o.MaxUpstreamConns, cfg.MaxUpstreamConns, g.MaxConcurrent)
+	return g
 }
 
 func defaultMaxConcurrent() int {
@@ -58,8 +62,11 @@ func newInflight(g config.Gateway) *inflight {
 
 // acquire takes a slot for c, or explains the refusal: 503 when the
 // gateway as a whole is full, 429 when this client (key or widget
-// visitor) or, for callers without a key, this address is. Each refusal
-// carries a Retry-After. release must be called once the request is done.
+// visitor) or, for a policy's callers without a key (public widgets),
+// this address is. Keyed clients are bounded per key, not per address (a
+// backend serves many users from one address); open mode, loopback only,
+// has the overall cap alone. Each refusal carries a Retry-After. release
+// must be called once the request is done.
 func (l *inflight) acquire(c *caller) (release func(), d *policy.Denied) {
 	if l.total.Add(1) > int64(l.max) {
 		l.total.Add(-1)
@@ -72,7 +79,7 @@ func (l *inflight) acquire(c *caller) (release func(), d *policy.Denied) {
 	} else if c.visitor != "" {
 		keys = append(keys, "visitor\x00"+c.visitor)
 	}
-	if c.client == "" {
+	if c.client == "" && c.policy != nil {
 		keys = append(keys, "ip\x00"+c.ip)
 	}
 	l.mu.Lock()

@@ -98,15 +98,36 @@ func checkStillAnswers(t *testing.T, f *fixture, tokenHdr map[string]string) {
 func TestGatewayConcurrencyCaps(t *testing.T) {
 	t.Run("per address without a key", func(t *testing.T) {
 		h := newHoldingUpstream(t)
-		f, _ := gatewayFixture(t, h.serve, Options{Gateway: config.Gateway{MaxConcurrent: 10, MaxPerIP: 3}})
+		f, _ := gatewayFixture(t, h.serve, Options{Gateway: config.Gateway{MaxConcurrent: 10, MaxPerIP: 2}})
+		acc, k := testAccess(t)
+		for i := range acc.Policies {
+			if acc.Policies[i].Public {
+				acc.Policies[i].Paths = []string{"/v1/hold"}
+			}
+		}
+		if err := f.server.Reload(acc); err != nil {
+			t.Fatal(err)
+		}
+		// Public widget visitors: each request without a cookie is a new
+		// visitor, all from one address.
+		visitor := map[string]string{"Origin": shopOrigin}
+		wait := h.hold(t, f, 2, visitor)
+		checkRefused(t, f, visitor, 429, "too_many_concurrent")
+		checkStillAnswers(t, f, bearer(k.alpha))
+		h.stop()
+		wait()
+		if status, _, _ := f.do(t, "GET", "/v1/hold", "", visitor); status != 200 {
+			t.Fatalf("after the held requests ended: %d", status)
+		}
+	})
+	t.Run("open mode has the overall cap", func(t *testing.T) {
+		h := newHoldingUpstream(t)
+		f, _ := gatewayFixture(t, h.serve, Options{Gateway: config.Gateway{MaxConcurrent: 3, MaxPerIP: 1}})
 		wait := h.hold(t, f, 3, nil)
-		checkRefused(t, f, nil, 429, "too_many_concurrent")
+		checkRefused(t, f, nil, 503, "gateway_busy")
 		checkStillAnswers(t, f, nil)
 		h.stop()
 		wait()
-		if status, _, _ := f.do(t, "GET", "/v1/hold", "", nil); status != 200 {
-			t.Fatalf("after the held requests ended: %d", status)
-		}
 	})
 	t.Run("per client and overall", func(t *testing.T) {
 		h := newHoldingUpstream(t)

@@ -54,8 +54,9 @@ type Options struct {
 	// Gateway bounds the gateway (idle timeout, requests in flight overall,
 	// per client and per address, connections to Coze); zero fields take
 	// the config's gateway section, then the defaults (60 s idle;
-	// min(1024, RLIMIT_NOFILE/4) in flight; 64 per client; 32 per address
-	// for callers without a key; 256 connections per Coze host).
+	// min(1024, RLIMIT_NOFILE/4) in flight; 64 per client key or widget
+	// visitor; 32 per address for a policy's callers without a key; as
+	// many connections per Coze host as requests in flight).
 	Gateway config.Gateway
 }
 
