@@ -1,7 +1,10 @@
 package policy
 
 import (
+	"bytes"
 	"encoding/json"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/cozeauth/cozeauth/coze"
@@ -129,4 +132,75 @@ func TestCheckCallWithoutRestrictionsChecksNothing(t *testing.T) {
 	if d := CheckCall("/v3/chat", nil, []byte(`{"bot_id":"7002"}`), callScope(`{"attribute_constraint":{"connector_bot_chat_attribute":{"bot_id_list":["7001","7002"]}}}`), callScope(bots7001)); d == nil {
 		t.Error("a bot outside the second scope passed")
 	}
+}
+
+// FuzzCheckCall checks CheckCall against Go's encoding/json, the reader a
+// Go service behind the gateway would use (it matches field names without
+// regard to case and keeps the last duplicate): whatever CheckCall lets
+// through, such a reader sees only listed bot and workflow ids, and a
+// chat or workflow call that needs one names one.
+func FuzzCheckCall(f *testing.F) {
+	f.Add("/v3/chat", "", []byte(`{"bot_id":"7001","stream":true}`))
+	f.Add("/v3/chat", "conversation_id=1", []byte(`{"bot_id":"7001","BOT_ID":"6666"}`))
+	f.Add("/v3/chat", "", []byte(`{"bot_id":"7001","bot_id":"6666"}`))
+	f.Add("/v1/workflow/run", "", []byte(`{"workflow_id":"9001","wor\u212aflow_id":"6666"}`))
+	f.Add("/v1/chat", "bot_id=7001&Bot_id=6666", []byte(nil))
+	f.Add("/v1/bots/6666", "", []byte(nil))
+	f.Add("/v3/chat/retrieve", "chat_id=1", []byte(`{"bot_id":null}`))
+	scope := callScope(`{"attribute_constraint":{"connector_bot_chat_attribute":{"bot_id_list":["7001"]}},"workflow_permission":{"workflow_id_list":["9001"]}}`)
+	f.Fuzz(func(t *testing.T, path, rawQuery string, body []byte) {
+		query, err := url.ParseQuery(rawQuery)
+		if err != nil {
+			return // the gateway refuses a query that does not parse
+		}
+		if CheckCall(path, query, body, scope) != nil {
+			return
+		}
+		isBot, isWf := family(path)
+		if !isBot && !isWf {
+			return
+		}
+		var seen struct {
+			BotID      *json.RawMessage `json:"bot_id"`
+			WorkflowID *json.RawMessage `json:"workflow_id"`
+		}
+		if len(bytes.TrimSpace(body)) > 0 {
+			if err := json.Unmarshal(body, &seen); err != nil {
+				t.Fatalf("passed a body encoding/json cannot read: %q", body)
+			}
+		}
+		check := func(name, listed string, raw *json.RawMessage, needed bool) {
+			found := false
+			if raw != nil {
+				var s string
+				if json.Unmarshal(*raw, &s) != nil || s != listed {
+					t.Fatalf("passed %s %s in %q", name, *raw, body)
+				}
+				found = true
+			}
+			for k, vs := range query {
+				if strings.EqualFold(k, name) {
+					for _, v := range vs {
+						if v != listed {
+							t.Fatalf("passed query %s=%q", k, v)
+						}
+					}
+					found = true
+				}
+			}
+			if strings.HasPrefix(path, "/v1/bots/") && name == "bot_id" || strings.HasPrefix(path, "/v1/workflows/") && name == "workflow_id" {
+				if id, ok := pathID(path, map[string]string{"bot_id": "/v1/bots/", "workflow_id": "/v1/workflows/"}[name]); ok {
+					if id != listed {
+						t.Fatalf("passed %s %q in the path %q", name, id, path)
+					}
+					found = true
+				}
+			}
+			if needed && !found {
+				t.Fatalf("passed %s %q %q naming no %s", path, rawQuery, body, name)
+			}
+		}
+		check("bot_id", "7001", seen.BotID, isBot && !followUp(path))
+		check("workflow_id", "9001", seen.WorkflowID, isWf)
+	})
 }
