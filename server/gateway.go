@@ -253,7 +253,8 @@ func (s *Server) checkCall(w http.ResponseWriter, r *http.Request, call *gateway
 		return false
 	}
 	if len(call.body) > 0 {
-		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != "application/json" || len(r.Header.Values("Content-Type")) > 1 {
 			writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "the body of a chat, conversation, bot or workflow call must be JSON: send Content-Type: application/json", nil)
 			return false
 		}

@@ -60,6 +60,15 @@ func TestGatewayEnforcesPolicyBots(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
+	// Two Content-Type lines: a reader taking the second would parse a form.
+	req, _ = http.NewRequest("POST", f.srv.URL+"/v3/chat", strings.NewReader(`{"bot_id":"7001"}`))
+	req.Header.Set("Authorization", "Bearer "+k.alpha)
+	req.Header["Content-Type"] = []string{"application/json", "application/x-www-form-urlencoded"}
+	if resp, err := f.srv.Client().Do(req); err != nil || resp.StatusCode != 415 {
+		t.Errorf("two Content-Types: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	if n := up.count(); n != 0 {
 		t.Fatalf("%d refused calls reached Coze", n)
 	}
