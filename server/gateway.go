@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
@@ -90,7 +91,9 @@ func (s *Server) newGateway(timeout time.Duration, g config.Gateway) *httputil.R
 		ModifyResponse: modifyResponse,
 		BufferPool:     copyBuffers,
 		ErrorHandler:   s.gatewayError,
-		ErrorLog:       nil,
+		// Cut streams (a caller or Coze gone, an idle timeout) are routine:
+		// the proxy's own notes go to the operational log at debug level.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 }
 
