@@ -30,6 +30,8 @@ type Config struct {
 	Apps           []App
 	Access         Access   // policies and clients; empty: open (loopback) mode
 	Warnings       []string // things that work but should be fixed
+
+	Gateway Gateway // gateway limits; zero fields: the server's defaults
 }
 
 // Cache tunes the token cache.

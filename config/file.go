@@ -28,6 +28,7 @@ type fileConfig struct {
 	AllowedHosts   []string      `yaml:"allowed_hosts"`
 	AdminClients   []string      `yaml:"admin_clients"`
 	Audit          rawAudit      `yaml:"audit"`
+	Gateway        rawGateway    `yaml:"gateway"`
 }
 
 type rawCache struct {
@@ -60,6 +61,7 @@ func LoadFile(path string) (*Config, error) {
 		}
 		c.Cache.MaxBytes = n
 	}
+	c.Gateway = fc.Gateway.resolve(e)
 	if fc.Cache.Skew != "" {
 		d, err := time.ParseDuration(fc.Cache.Skew)
 		if err != nil || d < 0 || d > 10*time.Minute {

@@ -27,6 +27,12 @@ type errorBody struct {
 	CozeLogID     string `json:"coze_log_id,omitempty"`
 }
 
+// ErrorHeader carries the error code of every error answer cozeauth
+// itself makes (the same as the body's error.code), so a caller, a proxy
+// log or the audit line can tell a refusal from an answer of Coze's
+// without reading the body. Coze's own answers never carry it.
+const ErrorHeader = "X-Cozeauth-Error"
+
 func writeError(w http.ResponseWriter, status int, code, msg string, ce *coze.Error) {
 	body := apiError{Error: errorBody{Code: code, Message: msg}, Msg: msg}
 	h := w.Header()
@@ -38,6 +44,7 @@ func writeError(w http.ResponseWriter, status int, code, msg string, ce *coze.Er
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
+	h.Set(ErrorHeader, code)
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
 }

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/policy"
 )
 
@@ -38,15 +42,34 @@ type gatewayCall struct {
 	body    []byte   // kept for a replay; nil when streamed
 	replay  bool
 	retried bool
+	idle    time.Duration           // upstream answer idle timeout
+	cancel  context.CancelCauseFunc // cuts the upstream request
+	upload  *idleBody               // the caller's body, when it streams
 }
 
-// callerHeaders are cozeauth's own request headers: never sent to Coze.
-var callerHeaders = []string{"Authorization", "X-API-Key", "X-User-ID", "Cookie", AppHeader}
+// callerHeaders are never sent to Coze: cozeauth's own request headers,
+// and headers by which a caller could speak for cozeauth or its network
+// (client addresses, forwarded host and scheme, path and method
+// overrides). cozeauth is Coze's client: Coze sees cozeauth's address, and
+// the end user's address is not passed on (Coze needs it for nothing, and
+// a caller could forge it).
+var callerHeaders = []string{"Authorization", "X-API-Key", "X-User-ID", "Cookie", AppHeader,
+	"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port",
+	"X-Forwarded-Prefix", "X-Forwarded-Server", "X-Real-IP", "X-Client-IP", "True-Client-IP",
+	"CF-Connecting-IP", "X-Original-URL", "X-Rewrite-URL", "X-HTTP-Method-Override",
+	"X-HTTP-Method", "X-Method-Override", "HTTP2-Settings"}
+
+// gatewayMethods are the methods the gateway forwards; any other (TRACE,
+// CONNECT, made-up ones) is refused with 405.
+var gatewayMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "OPTIONS": true}
+
+const allowedMethods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
 
 // newGateway builds the reverse proxy that forwards Coze API calls with
 // the broker's token injected. Answers stream through as they arrive
-// (FlushInterval -1), WebSocket upgrades pass through.
-func (s *Server) newGateway(timeout time.Duration) *httputil.ReverseProxy {
+// (FlushInterval -1), WebSocket upgrades pass through. At most
+// g.MaxUpstreamConns connections go to each Coze host.
+func (s *Server) newGateway(timeout time.Duration, g config.Gateway) *httputil.ReverseProxy {
 	if timeout <= 0 {
 		timeout = 5 * time.Minute
 	}
@@ -56,7 +79,8 @@ func (s *Server) newGateway(timeout time.Duration) *httputil.ReverseProxy {
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: timeout,
 		MaxIdleConns:          1024,
-		MaxIdleConnsPerHost:   256,
+		MaxIdleConnsPerHost:   min(256, g.MaxUpstreamConns),
+		MaxConnsPerHost:       g.MaxUpstreamConns,
 		IdleConnTimeout:       90 * time.Second,
 		ForceAttemptHTTP2:     true,
 	}
@@ -67,7 +91,9 @@ func (s *Server) newGateway(timeout time.Duration) *httputil.ReverseProxy {
 		ModifyResponse: modifyResponse,
 		BufferPool:     copyBuffers,
 		ErrorHandler:   s.gatewayError,
-		ErrorLog:       nil,
+		// Cut streams (a caller or Coze gone, an idle timeout) are routine:
+		// the proxy's own notes go to the operational log at debug level.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 }
 
@@ -96,7 +122,6 @@ func rewrite(pr *httputil.ProxyRequest) {
 		out.Header.Del(h)
 	}
 	out.Header.Set("Authorization", "Bearer "+call.token)
-	pr.SetXForwarded()
 	if call.body != nil {
 		body := call.body
 		out.Body = io.NopCloser(bytes.NewReader(body))
@@ -114,22 +139,46 @@ func modifyResponse(resp *http.Response) error {
 		}
 	}
 	resp.Header.Del("Set-Cookie")
+	resp.Header.Del(ErrorHeader)
+	if call, ok := resp.Request.Context().Value(callKey{}).(*gatewayCall); ok && resp.StatusCode != http.StatusSwitchingProtocols && resp.Body != nil {
+		resp.Body = newIdleUpstream(resp.Body, call.idle, call.cancel)
+	}
 	return nil
 }
 
-// handleGateway forwards a Coze API call: authenticate, apply the policy
-// (path allowlist included), get the session's token, forward.
-func (s *Server) handleGateway(w http.ResponseWriter, r *http.Request) {
-	path := r.URL.Path
+// handleGateway forwards a Coze API call: refuse unclean paths and
+// methods, authenticate, apply the policy (path allowlist, bot and
+// workflow ids), take a concurrency slot, get the session's token,
+// forward. Every call leaves one audit line.
+func (s *Server) handleGateway(rw http.ResponseWriter, r *http.Request) {
+	w := newGatewayWriter(rw, s.gwLimits.IdleTimeout)
+	rec := &gatewayRecord{start: time.Now(), w: w}
+	defer s.auditGateway(r, rec)
+	path := r.URL.EscapedPath()
 	if prefix := s.conf().GatewayPrefix; prefix != "" {
 		path = strings.TrimPrefix(path, prefix)
+	}
+	rec.path = path
+	if why := policy.PathProblem(path); why != "" {
+		writeError(w, http.StatusBadRequest, "bad_path", why+"; send the plain Coze API path", nil)
+		return
+	}
+	if !gatewayMethods[r.Method] {
+		w.Header().Set("Allow", allowedMethods)
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "the gateway does not forward "+r.Method+"; use one of "+allowedMethods, nil)
+		return
+	}
+	if up := r.Header.Values("Upgrade"); len(up) > 0 && (len(up) > 1 || !strings.EqualFold(up[0], "websocket")) {
+		writeError(w, http.StatusBadRequest, "upgrade_not_allowed", "the Upgrade header may only be websocket (once); h2c and other protocols are not forwarded", nil)
+		return
 	}
 	c, ok := s.admit(w, r)
 	if !ok {
 		return
 	}
+	rec.caller = c
 	if c.policy != nil && !c.policy.AllowsPath(path) {
-		writeError(w, http.StatusForbidden, "path_not_allowed", "policy "+c.policy.Name+" may not call "+path, nil)
+		s.deny(w, r, c, &policy.Denied{Status: http.StatusForbidden, Code: "path_not_allowed", Msg: "policy " + c.policy.Name + " may not call " + path})
 		return
 	}
 	in := policy.Input{App: r.Header.Get(AppHeader)}
@@ -139,50 +188,117 @@ func (s *Server) handleGateway(w http.ResponseWriter, r *http.Request) {
 	}
 	req, denied := s.decide(c, in, nil)
 	if denied != nil {
+		s.deny(w, r, c, denied)
+		return
+	}
+	rec.req = req
+	release, denied := s.inflight.acquire(c)
+	if denied != nil {
 		writeDenied(w, denied)
 		return
 	}
-	gen := s.access.Load()
-	call := &gatewayCall{req: req, path: path, target: gen.targets[req.App]}
+	defer release()
+	ctx, cancel := context.WithCancelCause(r.Context())
+	defer cancel(nil)
+	gen := c.gen
+	call := &gatewayCall{req: req, path: path, target: gen.targets[req.App], idle: s.gwLimits.IdleTimeout, cancel: cancel}
 	if isWebSocket(r) {
 		call.target = gen.wsTargets[req.App]
 	}
-	if call.target == nil { // removed by a reload since decide
+	if call.target == nil { // defensive: decide found the app in this generation
 		writeError(w, http.StatusNotFound, "unknown_app", "no app named "+req.App+" is configured", nil)
 		return
 	}
-	if err := keepSmallBody(w, r, call); err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large", err.Error(), nil)
+	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
+		call.upload = newIdleBody(r, w.rc, s.gwLimits.IdleTimeout)
+		r.Body = call.upload
+	} else {
+		// Nothing to read: the caller now waits for the answer, which the
+		// write side and the upstream idle timeout bound.
+		_ = w.rc.SetReadDeadline(time.Time{})
+	}
+	var scopes []*coze.Scope
+	if c.policy != nil {
+		scopes = append(scopes, c.policy.MaxScope)
+	}
+	scopes = append(scopes, req.Scope)
+	if policy.ChecksCall(path, scopes...) {
+		if !s.checkCall(w, r, call, scopes) {
+			return
+		}
+	} else if perr := keepSmallBody(w, r, call); perr != nil {
+		writeError(w, perr.status, perr.code, perr.msg, nil)
 		return
 	}
-	tok, out, err := s.broker.Token(r.Context(), req)
+	tok, out, err := s.broker.Token(ctx, req)
 	if err != nil {
 		s.writeMintError(w, r, req.App, err)
 		return
 	}
-	s.audit(c, req, tok, out)
+	rec.source = out.String()
 	call.token = tok.AccessToken
-	// Streams and uploads outlive the server's default timeouts.
-	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Time{})
-	_ = rc.SetReadDeadline(time.Now().Add(time.Hour))
-	s.gateway.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callKey{}, call)))
+	defer w.done()
+	s.gateway.ServeHTTP(w, r.WithContext(context.WithValue(ctx, callKey{}, call)))
+	rec.complete = true
+}
+
+// checkCall reads a chat, conversation, bot or workflow call whole and
+// applies the bot and workflow restrictions of scopes to it before it is
+// forwarded: a body that cannot be read whole is refused, never passed
+// on unchecked. The body read is kept for a replay.
+func (s *Server) checkCall(w http.ResponseWriter, r *http.Request, call *gatewayCall, scopes []*coze.Scope) bool {
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "the query string does not parse (use & between parameters, no ';'); it must be read to check the bot or workflow id", nil)
+		return false
+	}
+	if r.ContentLength > policy.MaxCallBody {
+		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("this call's body must be read to check its bot or workflow id and may be at most %d bytes", policy.MaxCallBody), nil)
+		return false
+	}
+	if perr := readBody(w, r, call, policy.MaxCallBody); perr != nil {
+		writeError(w, perr.status, perr.code, perr.msg, nil)
+		return false
+	}
+	if len(call.body) > 0 {
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != "application/json" || len(r.Header.Values("Content-Type")) > 1 {
+			writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "the body of a chat, conversation, bot or workflow call must be JSON: send Content-Type: application/json", nil)
+			return false
+		}
+	}
+	if d := policy.CheckCall(call.path, query, call.body, scopes...); d != nil {
+		writeDenied(w, d)
+		return false
+	}
+	return true
 }
 
 // keepSmallBody reads a body of known, small length into memory so the
 // request can be replayed once after a 401. Larger or streamed bodies
 // (uploads) flow through untouched and are never replayed.
-func keepSmallBody(w http.ResponseWriter, r *http.Request, call *gatewayCall) error {
-	switch {
-	case r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0:
-		call.replay = true
-		return nil
-	case r.ContentLength < 0 || r.ContentLength > maxReplayBody:
+func keepSmallBody(w http.ResponseWriter, r *http.Request, call *gatewayCall) *requestError {
+	if r.ContentLength < 0 || r.ContentLength > maxReplayBody {
 		return nil
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxReplayBody))
-	if err != nil {
-		return errors.New("request body larger than its Content-Length")
+	return readBody(w, r, call, maxReplayBody)
+}
+
+// readBody reads the whole body, at most limit bytes, into call.body.
+func readBody(w http.ResponseWriter, r *http.Request, call *gatewayCall, limit int64) *requestError {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		call.replay = true
+		return nil
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return &requestError{http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("request body is over %d bytes (or over its Content-Length)", limit)}
+	case call.upload != nil && call.upload.stalled.Load():
+		return &requestError{http.StatusRequestTimeout, "body_timeout", "the request body stopped arriving; send it without pauses longer than the gateway idle timeout"}
+	case err != nil:
+		return badRequest("reading the request body failed")
 	}
 	call.body, call.replay = data, true
 	return nil
@@ -195,10 +311,14 @@ func isWebSocket(r *http.Request) bool {
 // gatewayError answers a failed forward: nothing when the caller left,
 // else an honest JSON error.
 func (s *Server) gatewayError(w http.ResponseWriter, r *http.Request, err error) {
+	call := r.Context().Value(callKey{}).(*gatewayCall)
+	if call.upload != nil && call.upload.stalled.Load() {
+		writeError(w, http.StatusRequestTimeout, "body_timeout", "the request body stopped arriving; send it without pauses longer than the gateway idle timeout", nil)
+		return
+	}
 	if errors.Is(r.Context().Err(), context.Canceled) {
 		return
 	}
-	call := r.Context().Value(callKey{}).(*gatewayCall)
 	var ne net.Error
 	switch {
 	case errors.Is(err, errMint):

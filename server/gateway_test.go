@@ -42,11 +42,11 @@ func TestGatewayInjectsTokenAndCleansHeaders(t *testing.T) {
 	if r.URL.Path != "/v1/bots/123" || r.URL.RawQuery != "x=1" {
 		t.Fatalf("forwarded to %s", r.URL)
 	}
-	if xff := r.Header.Get("X-Forwarded-For"); xff != "127.0.0.1" {
-		t.Fatalf("X-Forwarded-For %q: a caller's own value must not pass", xff)
+	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+		t.Fatalf("X-Forwarded-For %q: neither the caller's value nor its address goes to Coze", xff)
 	}
-	if r.Header.Get("X-Forwarded-Proto") != "http" || !strings.HasPrefix(r.Host, "127.0.0.1:") {
-		t.Fatalf("X-Forwarded-Proto %q host %q", r.Header.Get("X-Forwarded-Proto"), r.Host)
+	if !strings.HasPrefix(r.Host, "127.0.0.1:") {
+		t.Fatalf("host %q", r.Host)
 	}
 	if hdr.Get("X-Tt-Logid") != "logid-123" || hdr.Get("Set-Cookie") != "" || hdr.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("answer headers %v", hdr)
@@ -75,11 +75,11 @@ func TestGatewayRetriesOnceAfter401(t *testing.T) {
 	if first == second || f.emu.Mints() != 2 {
 		t.Fatalf("the retry did not use a freshly minted token (mints %d)", f.emu.Mints())
 	}
-	// Refused twice: passed on, no loop.
+	// Refused again within the retry window: passed on, no new mint.
 	fails = 5
 	status, _, _ = f.do(t, "POST", "/v3/chat", `{"bot_id":"7"}`, nil)
-	if status != 401 || up.count() != 4 {
-		t.Fatalf("status %d after %d upstream calls; want 401 after exactly one retry", status, up.count())
+	if status != 401 || up.count() != 3 || f.emu.Mints() != 2 {
+		t.Fatalf("status %d after %d upstream calls, %d mints; want the 401 passed on without a re-mint", status, up.count(), f.emu.Mints())
 	}
 	// A streamed body is never replayed.
 	fails = 1
@@ -101,7 +101,8 @@ func TestGatewayPathAllowlistAndTricks(t *testing.T) {
 	if status, _, body := f.do(t, "POST", "/v1/workflow/run", "{}", widget); status != 403 || !strings.Contains(string(body), "path_not_allowed") {
 		t.Fatalf("public widget calling a workflow: %d %s", status, body)
 	}
-	if status, hdr, _ := f.do(t, "POST", "/v3/chat", "{}", widget); status != 200 || hdr.Get("Access-Control-Allow-Origin") != shopOrigin {
+	widgetJSON := map[string]string{"Origin": shopOrigin, "Content-Type": "application/json"}
+	if status, hdr, _ := f.do(t, "POST", "/v3/chat", `{"bot_id":"7001"}`, widgetJSON); status != 200 || hdr.Get("Access-Control-Allow-Origin") != shopOrigin {
 		t.Fatalf("public widget chatting: %d %v", status, hdr)
 	}
 	if status, _, _ := f.do(t, "POST", "/v3/chat", "{}", nil); status != 401 {

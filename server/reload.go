@@ -127,6 +127,7 @@ func restartOnly(old, cfg *config.Config) error {
 		{"cache.max_entries", old.Cache.MaxEntries, cfg.Cache.MaxEntries},
 		{"cache.max_bytes", old.Cache.MaxBytes, cfg.Cache.MaxBytes},
 		{"cache.skew", old.Cache.Skew, cfg.Cache.Skew},
+		{"gateway", old.Gateway, cfg.Gateway},
 	} {
 		if f.was != f.now {
 			return fmt.Errorf("%s changed from %v to %v, which a running server cannot apply: restart cozeauth to use it (nothing was reloaded)", f.field, f.was, f.now)

@@ -38,7 +38,9 @@ type Server struct {
 	reloadMu  sync.Mutex             // one reload at a time
 	newSource func(*config.App) broker.Source
 
-	gateway *httputil.ReverseProxy
+	gateway  *httputil.ReverseProxy
+	gwLimits config.Gateway // resolved gateway limits
+	inflight *inflight      // gateway requests in progress
 }
 
 // Options are a Server's optional parts.
@@ -55,6 +57,13 @@ type Options struct {
 	// Without it the broker's apps are left as they are, and a reload
 	// that adds, removes or re-keys an app is refused (restart instead).
 	NewSource func(*config.App) broker.Source
+	// Gateway bounds the gateway (idle timeout, requests in flight overall,
+	// per client and per address, connections to Coze); zero fields take
+	// the config's gateway section, then the defaults (60 s idle;
+	// min(1024, RLIMIT_NOFILE/4) in flight; 64 per client key or widget
+	// visitor; 32 per address for a policy's callers without a key; as
+	// many connections per Coze host as requests in flight).
+	Gateway config.Gateway
 }
 
 // New returns a Server for cfg's apps and access rules, handing out
@@ -74,7 +83,9 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 		b.Replace(gen.sources, mintRates(cfg))
 	}
 	s.access.Store(gen)
-	s.gateway = s.newGateway(o.GatewayTimeout)
+	s.gwLimits = gatewayLimits(o.Gateway, cfg.Gateway)
+	s.inflight = newInflight(s.gwLimits)
+	s.gateway = s.newGateway(o.GatewayTimeout, s.gwLimits)
 	for _, root := range config.GatewayRoots {
 		s.mux.HandleFunc(cfg.GatewayPrefix+root, s.handleGateway)
 		s.mux.HandleFunc("OPTIONS "+cfg.GatewayPrefix+root, s.preflight)
