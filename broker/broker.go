@@ -156,7 +156,7 @@ func (b *Broker) Token(ctx context.Context, r Request) (*coze.Token, Outcome, er
 				if st.fail == nil || now >= st.fail.until {
 					b.refreshAsync(e)
 				}
-			} else if h := e.hot.Load(); h == nil || h.armed != st {
+			} else if h := e.hot.Load(); h == nil || h.armed.Load() != st {
 				b.scheduleRefresh(e, st)
 			}
 			b.hits.Add(1)

@@ -59,7 +59,7 @@ type entry struct {
 // hotTimer is the background refresh of a reused entry.
 type hotTimer struct {
 	mu    sync.Mutex
-	armed *state // the state whose refresh point the timer is set for
+	armed atomic.Pointer[state] // the state whose refresh point the timer is set for; read lock-free on hits
 	timer *time.Timer
 }
 

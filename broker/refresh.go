@@ -29,10 +29,10 @@ func (b *Broker) scheduleRefresh(e *entry, st *state) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.armed == st || e.evicted.Load() || b.closed.Load() {
+	if h.armed.Load() == st || e.evicted.Load() || b.closed.Load() {
 		return
 	}
-	h.armed = st
+	h.armed.Store(st)
 	if h.timer != nil {
 		h.timer.Stop()
 	}
