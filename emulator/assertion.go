@@ -16,6 +16,7 @@ import (
 // assertion is a verified JWT-bearer assertion.
 type assertion struct {
 	clientID string // iss
+	keyID    string // the header's kid
 	session  string // session_name, "" if absent
 	raw      []byte // the claims JSON
 }
@@ -82,7 +83,7 @@ func (s *Server) verifyAssertion(tok string, now time.Time) (*assertion, *oauthE
 	if e != nil {
 		return nil, e
 	}
-	a.raw = payload
+	a.raw, a.keyID = payload, hdr.Kid
 	return a, nil
 }
 

@@ -122,6 +122,7 @@ const maxGrants = 10_000
 // assertion's session_name and the body's scope, exactly as received.
 type Grant struct {
 	ClientID string
+	KeyID    string          // the assertion's kid
 	Session  string          // "" when the assertion carried none
 	Scope    json.RawMessage // the body's scope object; nil when absent
 	Duration int64           // duration_seconds granted

@@ -81,7 +81,7 @@ func (s *Server) grantJWT(w http.ResponseWriter, r *http.Request, req *tokenRequ
 	s.mu.Lock()
 	s.mints++
 	s.mintsBy[mintKey{a.clientID, a.session}]++
-	s.recordGrant(Grant{ClientID: a.clientID, Session: a.session, Scope: req.scope, Duration: req.duration})
+	s.recordGrant(Grant{ClientID: a.clientID, KeyID: a.keyID, Session: a.session, Scope: req.scope, Duration: req.duration})
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": access,

@@ -51,39 +51,31 @@ func Narrow(req, max *coze.Scope) (*coze.Scope, string) {
 		}
 		out.AccountPermission = &coze.AccountPermission{PermissionList: l}
 	}
-	switch r, m := req.WorkspacePermission, max.WorkspacePermission; {
-	case r == nil && m == nil:
-	case m == nil:
-		return nil, "workspace_permission is not granted by the policy"
-	default:
-		var ri, rp []string
-		if r != nil {
-			ri, rp = r.WorkspaceIDList, r.PermissionList
+	if req.WorkspacePermission != nil || max.WorkspacePermission != nil {
+		var r, m coze.WorkspacePermission
+		if req.WorkspacePermission != nil {
+			r = *req.WorkspacePermission
 		}
-		ids, why := narrowList("workspace_permission.workspace_id_list", ri, m.WorkspaceIDList)
-		if why != "" {
-			return nil, why
+		if max.WorkspacePermission == nil {
+			return nil, "workspace_permission is not granted by the policy"
 		}
-		perms, why := narrowList("workspace_permission.permission_list", rp, m.PermissionList)
+		m = *max.WorkspacePermission
+		ids, perms, why := narrowGrant("workspace_permission", "workspace_id_list", r.WorkspaceIDList, r.PermissionList, m.WorkspaceIDList, m.PermissionList)
 		if why != "" {
 			return nil, why
 		}
 		out.WorkspacePermission = &coze.WorkspacePermission{WorkspaceIDList: ids, PermissionList: perms}
 	}
-	switch r, m := req.WorkflowPermission, max.WorkflowPermission; {
-	case r == nil && m == nil:
-	case m == nil:
-		return nil, "workflow_permission is not granted by the policy"
-	default:
-		var ri, rp []string
-		if r != nil {
-			ri, rp = r.WorkflowIDList, r.PermissionList
+	if req.WorkflowPermission != nil || max.WorkflowPermission != nil {
+		var r, m coze.WorkflowPermission
+		if req.WorkflowPermission != nil {
+			r = *req.WorkflowPermission
 		}
-		ids, why := narrowList("workflow_permission.workflow_id_list", ri, m.WorkflowIDList)
-		if why != "" {
-			return nil, why
+		if max.WorkflowPermission == nil {
+			return nil, "workflow_permission is not granted by the policy"
 		}
-		perms, why := narrowList("workflow_permission.permission_list", rp, m.PermissionList)
+		m = *max.WorkflowPermission
+		ids, perms, why := narrowGrant("workflow_permission", "workflow_id_list", r.WorkflowIDList, r.PermissionList, m.WorkflowIDList, m.PermissionList)
 		if why != "" {
 			return nil, why
 		}
@@ -105,6 +97,18 @@ func Narrow(req, max *coze.Scope) (*coze.Scope, string) {
 		out.AttributeConstraint = botConstraint(l)
 	}
 	return out, ""
+}
+
+// narrowGrant narrows a grant part of ids and permissions, both lists
+// restricted.
+func narrowGrant(part, idField string, reqIDs, reqPerms, maxIDs, maxPerms []string) (ids, perms []string, why string) {
+	if ids, why = narrowList(part+"."+idField, reqIDs, maxIDs); why != "" {
+		return nil, nil, why
+	}
+	if perms, why = narrowList(part+".permission_list", reqPerms, maxPerms); why != "" {
+		return nil, nil, why
+	}
+	return ids, perms, ""
 }
 
 // narrowList is one restricted list: req's when it names one (non-empty,

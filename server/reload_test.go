@@ -4,10 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -25,52 +22,17 @@ func (f *fixture) withAccess(a config.Access) *config.Config {
 	return &c
 }
 
-// kidRecorder fronts the emulator and records the kid of every
-// assertion sent to the token endpoint.
-type kidRecorder struct {
-	mu   sync.Mutex
-	kids []string
-}
-
-func (k *kidRecorder) last() string {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if len(k.kids) == 0 {
-		return ""
-	}
-	return k.kids[len(k.kids)-1]
-}
-
-func (k *kidRecorder) wrap(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if jwt, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-			head, _, _ := strings.Cut(jwt, ".")
-			raw, _ := base64.RawURLEncoding.DecodeString(head)
-			var hdr struct {
-				Kid string `json:"kid"`
-			}
-			if json.Unmarshal(raw, &hdr) == nil && hdr.Kid != "" {
-				k.mu.Lock()
-				k.kids = append(k.kids, hdr.Kid)
-				k.mu.Unlock()
-			}
-		}
-		h.ServeHTTP(w, r)
-	})
+// lastKid is the kid of the last assertion the emulator accepted.
+func lastKid(f *fixture) string {
+	g, _ := f.emu.LastGrant()
+	return g.KeyID
 }
 
 // reloading is a closed server (testAccess) whose apps' Sources it
-// builds itself (Options.NewSource), in front of an emulator whose token
-// requests kids records.
-func reloading(t *testing.T) (*fixture, testKeys, *kidRecorder) {
+// builds itself (Options.NewSource).
+func reloading(t *testing.T) (*fixture, testKeys) {
 	t.Helper()
 	f := newFixture(t)
-	kids := &kidRecorder{}
-	front := httptest.NewServer(kids.wrap(f.emu))
-	t.Cleanup(front.Close)
-	for i := range f.cfg.Apps {
-		f.cfg.Apps[i].APIBase = front.URL
-	}
 	acc, keys := testAccess(t)
 	f.cfg.Access = acc
 	client := testClient()
@@ -81,7 +43,7 @@ func reloading(t *testing.T) (*fixture, testKeys, *kidRecorder) {
 	f.srv = httptest.NewServer(s)
 	t.Cleanup(f.srv.Close)
 	f.server = s
-	return f, keys, kids
+	return f, keys
 }
 
 // edited is a deep enough copy of f's config for a test to change apps
@@ -106,7 +68,7 @@ func (f *fixture) token(t *testing.T, key, user string) (int, string) {
 // TestReloadRefusesClosedToOpen: a config that lost its policies and
 // clients (a file cut after apps:) must not turn the server open.
 func TestReloadRefusesClosedToOpen(t *testing.T) {
-	f, keys, _ := reloading(t)
+	f, keys := reloading(t)
 	open := f.edited()
 	open.Access = config.Access{}
 	if err := f.server.Reload(open); !errors.Is(err, ErrWouldOpen) {
@@ -124,7 +86,7 @@ func TestReloadRefusesClosedToOpen(t *testing.T) {
 // TestReloadRefusesRestartOnlyFields: what cannot change live is refused
 // with a restart hint, never half applied.
 func TestReloadRefusesRestartOnlyFields(t *testing.T) {
-	f, _, _ := reloading(t)
+	f, _ := reloading(t)
 	for field, edit := range map[string]func(*config.Config){
 		"listen":            func(c *config.Config) { c.Listen = "0.0.0.0:9999" },
 		"gateway_prefix":    func(c *config.Config) { c.GatewayPrefix = "/coze" },
@@ -146,10 +108,10 @@ func TestReloadRefusesRestartOnlyFields(t *testing.T) {
 // mint signs with the new kid and the app's cached tokens are gone; an
 // untouched app would keep its tokens.
 func TestReloadAppKeyIDTakesEffect(t *testing.T) {
-	f, keys, kids := reloading(t)
+	f, keys := reloading(t)
 	_, before := f.token(t, keys.alpha, "u1")
-	if kids.last() != goodKID {
-		t.Fatalf("first mint kid %q", kids.last())
+	if lastKid(f) != goodKID {
+		t.Fatalf("first mint kid %q", lastKid(f))
 	}
 	// A reload changing only a policy keeps the app's cached tokens.
 	c := f.edited()
@@ -172,8 +134,8 @@ func TestReloadAppKeyIDTakesEffect(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("after the key id edit: %d %s", status, after)
 	}
-	if kids.last() != "kid-rotated" {
-		t.Fatalf("the mint after the reload used kid %q, want kid-rotated", kids.last())
+	if lastKid(f) != "kid-rotated" {
+		t.Fatalf("the mint after the reload used kid %q, want kid-rotated", lastKid(f))
 	}
 	if after == before {
 		t.Fatal("the app's cached token survived a change of its key id")
@@ -184,7 +146,7 @@ func TestReloadAppKeyIDTakesEffect(t *testing.T) {
 // TestReloadDropsRevokedClientsTokens: tokens cached for a client that a
 // reload removed go at once.
 func TestReloadDropsRevokedClientsTokens(t *testing.T) {
-	f, _, _ := reloading(t)
+	f, _ := reloading(t)
 	alpha := f.server.conf().Access.Clients[0]
 	req := broker.Request{App: "good", Session: "s", Owner: alpha.ID(), Duration: 900}
 	if _, _, err := f.b.Token(context.Background(), req); err != nil {
@@ -204,7 +166,7 @@ func TestReloadDropsRevokedClientsTokens(t *testing.T) {
 // TestReloadSwapsWholeGeneration: a removed app is gone from the gateway
 // and the token API at once, a new default session applies.
 func TestReloadSwapsWholeGeneration(t *testing.T) {
-	f, keys, _ := reloading(t)
+	f, keys := reloading(t)
 	c := f.edited()
 	c.DefaultSession = "changed"
 	if err := f.server.Reload(c); err != nil {

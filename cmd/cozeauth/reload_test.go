@@ -1,14 +1,12 @@
 package main
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -48,51 +46,26 @@ func tokenStatus(t *testing.T, base, key, user string) (int, string) {
 	return resp.StatusCode, tok.AccessToken
 }
 
-// kidRecorder fronts an emulator and records the kid of each assertion.
-type kidRecorder struct {
-	mu   sync.Mutex
-	last string
-}
-
-func (k *kidRecorder) lastKid() string {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.last
-}
-
-func (k *kidRecorder) wrap(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if jwt, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-			head, _, _ := strings.Cut(jwt, ".")
-			raw, _ := base64.RawURLEncoding.DecodeString(head)
-			var hdr struct {
-				Kid string `json:"kid"`
-			}
-			if json.Unmarshal(raw, &hdr) == nil && hdr.Kid != "" {
-				k.mu.Lock()
-				k.last = hdr.Kid
-				k.mu.Unlock()
-			}
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
 // closedServer serves writeAccessConfig's rules (a "backend" client key,
 // no open access) in front of an emulator, reloading every 50 ms.
 type closedServer struct {
 	cfg, base, key string
 	config         string // the config file's content as served
 	emu            *emulator.Server
-	kids           *kidRecorder
 	log            *lockedBuffer
+}
+
+// lastKid is the kid of the last assertion the emulator accepted.
+func (s *closedServer) lastKid() string {
+	g, _ := s.emu.LastGrant()
+	return g.KeyID
 }
 
 func startClosed(t *testing.T) *closedServer {
 	t.Helper()
-	s := &closedServer{emu: emulator.New(emulator.Options{}), kids: &kidRecorder{}}
+	s := &closedServer{emu: emulator.New(emulator.Options{})}
 	s.emu.AddKey("1170000000000", "kid", &testKey().PublicKey)
-	cz := httptest.NewServer(s.kids.wrap(s.emu))
+	cz := httptest.NewServer(s.emu)
 	t.Cleanup(cz.Close)
 	s.cfg = writeAccessConfig(t)
 	data, _ := os.ReadFile(s.cfg)
@@ -122,14 +95,14 @@ func (s *closedServer) write(t *testing.T, content string) {
 func TestReloadEditedKeyIDTakesEffect(t *testing.T) {
 	s := startClosed(t)
 	status, before := tokenStatus(t, s.base, s.key, "u1")
-	if status != 200 || s.kids.lastKid() != "kid" {
-		t.Fatalf("first token: %d, kid %q", status, s.kids.lastKid())
+	if status != 200 || s.lastKid() != "kid" {
+		t.Fatalf("first token: %d, kid %q", status, s.lastKid())
 	}
 	s.emu.AddKey("1170000000000", "kid-2", &testKey().PublicKey)
 	s.write(t, strings.Replace(s.config, "key_id: kid", "key_id: kid-2", 1))
 	eventually(t, "a mint with the edited key id", s.log, func() bool {
 		_, tok := tokenStatus(t, s.base, s.key, "u1")
-		return s.kids.lastKid() == "kid-2" && tok != before
+		return s.lastKid() == "kid-2" && tok != before
 	})
 	wantAll(t, s.log.String(), "level=WARN", "reloaded configuration", "apps_changed=[bot]")
 	eventually(t, "the reload's audit line (flushed every 200 ms)", s.log, func() bool {
