@@ -60,7 +60,7 @@ func TestOfficialNodeSDKThroughGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := &config.Config{Source: "test", DefaultSession: "default-session", DefaultApp: "bot",
-		Apps: []config.App{{Name: "bot", Kind: "jwt", ClientID: "1170000000000", KeyID: "kid", Key: key,
+		Apps: []config.App{{Name: "bot", Kind: config.KindJWT, ClientID: "1170000000000", JWT: &config.JWTApp{KeyID: "kid", Key: key},
 			APIBase: cz.URL, WSBase: coze.WSBaseFor(cz.URL), Audience: "api.coze.cn", Duration: 900}},
 		Access: config.Access{
 			Policies: []policy.Policy{{Name: "sdk", Apps: []string{"bot"}, Session: policy.SessionTrust}},

@@ -137,7 +137,7 @@ func (c *Config) resolveAccess(fc *fileConfig, dir string, e *errs) {
 		}
 		hashes[h] = cl.Name
 	}
-	a.Cookie.SameSite = strings.ToLower(orDefault(fc.Cookie.SameSite, "lax"))
+	a.Cookie.SameSite = strings.ToLower(cmp.Or(fc.Cookie.SameSite, "lax"))
 	a.Cookie.Secure = fc.Cookie.Secure
 	a.Cookie.MaxAge = cookieMaxAge(fc.Cookie.MaxAge, e)
 	switch a.Cookie.SameSite {

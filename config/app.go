@@ -1,25 +1,22 @@
 package config
 
 import (
+	"cmp"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/cozeauth/cozeauth/coze"
 )
 
-// rawApp is an app as written by the user, before validation.
+// rawApp is an app as written by the user, before validation: the fields
+// every kind has here, each kind's own in its file (app_jwt.go, …).
 type rawApp struct {
 	Name            string      `yaml:"name"`
 	Kind            string      `yaml:"kind"`
 	Region          string      `yaml:"region"`
 	ClientID        string      `yaml:"client_id"`
-	KeyID           string      `yaml:"key_id"`
-	PrivateKey      string      `yaml:"private_key"`
-	PrivateKeyFile  string      `yaml:"private_key_file"`
 	OAuthConfigFile string      `yaml:"oauth_config_file"`
 	APIBase         string      `yaml:"api_base"`
 	WWWBase         string      `yaml:"www_base"`
@@ -29,16 +26,24 @@ type rawApp struct {
 	AccountID       string      `yaml:"account_id"`
 	EnterpriseID    string      `yaml:"enterprise_id"`
 	DurationSeconds int         `yaml:"duration_seconds"`
-	AssertionTTL    string      `yaml:"assertion_ttl"`
 	Scope           *coze.Scope `yaml:"scope"`
 	MintRate        string      `yaml:"mint_rate"`
 	Channel         bool        `yaml:"channel"`
+
+	rawJWT    `yaml:",inline"`
+	rawPAT    `yaml:",inline"`
+	rawWeb    `yaml:",inline"`
+	rawPKCE   `yaml:",inline"`
+	rawDevice `yaml:",inline"`
 
 	// names maps a yaml field name to what the user wrote (an env var
 	// name, a JSON field); empty means prefix + yaml name.
 	names  map[string]string
 	prefix string
 	dir    string // relative file paths resolve against it
+	env    bool   // read from the environment: other kinds' variables are ignored
+	// download is the console download merged in, if any.
+	download *coze.OAuthConfig
 }
 
 func (r *rawApp) field(name string) string {
@@ -46,6 +51,14 @@ func (r *rawApp) field(name string) string {
 		return n
 	}
 	return r.prefix + name
+}
+
+// setName records where a field's value came from.
+func (r *rawApp) setName(field, name string) {
+	if r.names == nil {
+		r.names = map[string]string{}
+	}
+	r.names[field] = name
 }
 
 var (
@@ -59,27 +72,37 @@ func (r *rawApp) resolve(e *errs) App {
 	if r.OAuthConfigFile != "" {
 		r.mergeOAuthConfig(e)
 	}
-	a := App{Name: r.Name, Kind: strings.ToLower(orDefault(r.Kind, "jwt")), ClientID: strings.TrimSpace(r.ClientID),
-		KeyID: strings.TrimSpace(r.KeyID), AccountID: r.AccountID, EnterpriseID: r.EnterpriseID}
+	a := App{Name: r.Name, ClientID: strings.TrimSpace(r.ClientID), AccountID: r.AccountID, EnterpriseID: r.EnterpriseID}
 	if !appNameRE.MatchString(a.Name) {
 		e.add(r.field("name"), "use letters, digits, '.', '_' or '-', at most 64", "app name %q is not valid", a.Name)
 	}
-	if a.Kind != "jwt" {
-		e.add(r.field("kind"), "only JWT apps (服务类应用) are supported by this version; create a JWT app in the Coze console", "unsupported app kind %q", a.Kind)
+	kind, err := ParseKind(r.Kind)
+	if err != nil {
+		e.add(r.field("kind"), "use jwt, pat, web, pkce or device (jwt when unset)", "%v", err)
+		return a
 	}
-	switch {
-	case a.ClientID == "":
-		e.add(r.field("client_id"), "copy the app id (应用ID) from the Coze console's OAuth app page", "missing")
-	case !numericRE.MatchString(a.ClientID):
-		e.add(r.field("client_id"), "the app id (应用ID) is a number such as 1171234567890; did you paste the key id or app name?", "%q is not a numeric app id", a.ClientID)
+	a.Kind = kind
+	r.checkKindFields(kind, e)
+	if kind != KindPAT {
+		switch {
+		case a.ClientID == "":
+			e.add(r.field("client_id"), "copy the app id (应用ID) from the Coze console's OAuth app page", "missing")
+		case !numericRE.MatchString(a.ClientID):
+			e.add(r.field("client_id"), "the app id (应用ID) is a number such as 1171234567890; did you paste the key id or app name?", "%q is not a numeric app id", a.ClientID)
+		}
 	}
-	switch {
-	case a.KeyID == "":
-		e.add(r.field("key_id"), "copy the public key id (公钥指纹) shown next to the uploaded key in the Coze console", "missing")
-	case strings.Contains(a.KeyID, "BEGIN") || len(a.KeyID) > 128 || strings.ContainsAny(a.KeyID, " \n\t"):
-		e.add(r.field("key_id"), "the key id (公钥指纹) is a short string from the console, not a PEM key", "does not look like a public key id")
+	switch kind {
+	case KindJWT:
+		a.JWT = r.resolveJWT(&a, e)
+	case KindPAT:
+		a.PAT = r.resolvePAT(e)
+	case KindWeb:
+		a.Web = r.resolveWeb(e)
+	case KindPKCE:
+		a.PKCE = r.resolvePKCE(e)
+	case KindDevice:
+		a.Device = r.resolveDevice(e)
 	}
-	r.resolveKey(&a, e)
 	r.resolveEndpoints(&a, e)
 	a.Duration = r.DurationSeconds
 	if a.Duration == 0 {
@@ -88,55 +111,19 @@ func (r *rawApp) resolve(e *errs) App {
 	if err := coze.ValidDuration(a.Duration); err != nil {
 		e.add(r.field("duration_seconds"), "use 1..86399 seconds (900 is Coze's default)", "%d is out of range", a.Duration)
 	}
-	a.AssertionTTL = coze.DefaultAssertionTTL
-	if r.AssertionTTL != "" {
-		d, err := time.ParseDuration(r.AssertionTTL)
-		if err != nil || d < 30*time.Second || d > time.Hour {
-			e.add(r.field("assertion_ttl"), "use a Go duration between 30s and 1h, e.g. 5m; the assertion is used once", "%q is not valid", r.AssertionTTL)
-		} else {
-			a.AssertionTTL = d
-		}
-	}
 	a.Scope = r.Scope
 	checkScopeLists(e, r.field("scope"), a.Scope)
 	a.Channel = r.Channel
+	if a.Channel && kind != KindJWT {
+		e.add(r.field("channel"), "channel apps (渠道) are JWT apps; remove channel: true, or use kind: jwt",
+			"a %s app is never a channel app", kind)
+	}
 	rate, err := ParseRate(r.MintRate)
 	if err != nil {
 		e.add(r.field("mint_rate"), `write "N/s" (optionally "burst M"): the most mints per second sent to Coze for this app`, "%v", err)
 	}
 	a.MintRate = rate
 	return a
-}
-
-func (r *rawApp) resolveKey(a *App, e *errs) {
-	field := r.field("private_key")
-	data := []byte(r.PrivateKey)
-	a.KeySource = field
-	switch {
-	case r.PrivateKey != "" && r.PrivateKeyFile != "":
-		e.add(field, "give the key inline or as a file, not both", "both %s and %s are set", field, r.field("private_key_file"))
-		return
-	case r.PrivateKeyFile != "":
-		field = r.field("private_key_file")
-		path := r.path(r.PrivateKeyFile)
-		a.KeySource = "file " + path
-		a.KeyFile = path
-		b, err := os.ReadFile(path)
-		if err != nil {
-			e.add(field, "check the path; keys made by `cozeauth keygen` are in its --out directory", "cannot read the private key: %v", err)
-			return
-		}
-		data = b
-	case r.PrivateKey == "":
-		e.add(field, "give the app's RSA private key (PEM) inline or as "+r.field("private_key_file"), "missing")
-		return
-	}
-	k, err := coze.ParsePrivateKey(data)
-	if err != nil {
-		e.add(field, "", "%v", err)
-		return
-	}
-	a.Key = k
 }
 
 func (r *rawApp) resolveEndpoints(a *App, e *errs) {
@@ -177,7 +164,7 @@ func (r *rawApp) resolveEndpoints(a *App, e *errs) {
 	}
 	aud, err := coze.AudienceFor(a.APIBase)
 	if err != nil {
-		e.add(r.field("api_base"), "use https://api.coze.cn or https://api.coze.com", "%v", err)
+		e.add(r.field("api_base"), "use https://api.coze.cn or https://api.coze.com, or your Coze's API address", "%v", err)
 	}
 	if r.Region != "" && coze.RegionOf(a.APIBase) == "" {
 		// An explicit region with an API base elsewhere (an egress proxy,
@@ -187,7 +174,7 @@ func (r *rawApp) resolveEndpoints(a *App, e *errs) {
 	if a.Region == "" {
 		a.Region = coze.RegionOf(a.APIBase)
 	}
-	a.Audience = orDefault(r.Audience, aud)
+	a.Audience = cmp.Or(r.Audience, aud)
 	// An app lives in one region: settings that name two of them would
 	// fail at Coze with "kid not been registred" or an aud mismatch.
 	if apiRegion := coze.RegionOf(a.APIBase); apiRegion != "" {
@@ -202,6 +189,10 @@ func (r *rawApp) resolveEndpoints(a *App, e *errs) {
 	a.WWWBase = strings.TrimRight(r.WWWBase, "/")
 	if a.WWWBase == "" && a.Region != "" {
 		a.WWWBase = a.Region.WWWBase()
+	}
+	if a.WWWBase == "" && (a.Kind == KindWeb || a.Kind == KindPKCE) {
+		e.add(r.field("www_base"), "give the address of your Coze's web pages, where people log in (e.g. https://www.coze.cn)",
+			"missing: a %s app sends people to Coze's login page, and the API base %s is not coze.cn or coze.com", a.Kind, a.APIBase)
 	}
 	a.WSBase = strings.TrimRight(r.WSBase, "/")
 	if a.WSBase == "" {
@@ -220,11 +211,4 @@ func (r *rawApp) path(p string) string {
 		return p
 	}
 	return filepath.Join(r.dir, p)
-}
-
-func orDefault(s, d string) string {
-	if s != "" {
-		return s
-	}
-	return d
 }

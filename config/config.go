@@ -1,10 +1,6 @@
-// Package config turns environment variables, a coze_oauth_config.json and
-// a YAML config file into one validated Config of plain typed values.
-// Every error names where the value came from, the field, and the fix.
 package config
 
 import (
-	"crypto/rsa"
 	"time"
 
 	"github.com/cozeauth/cozeauth/coze"
@@ -41,30 +37,34 @@ type Cache struct {
 	Skew       time.Duration // never serve a token closer than this to expiry
 }
 
-// App is one Coze OAuth app (JWT kind).
+// App is one Coze app: the fields every kind has, and exactly one of the
+// kind sub-structs, the one Kind names (JWT for KindJWT, and so on); the
+// others are nil.
 type App struct {
 	Name         string
-	Kind         string // "jwt"
-	Region       coze.Region
-	ClientID     string
-	KeyID        string
-	Key          *rsa.PrivateKey
-	KeySource    string // "file PATH" or the env var / field it came from
+	Kind         Kind
+	Region       coze.Region // "" for an API base that is neither coze.cn nor coze.com
+	ClientID     string      // app id (应用ID); "" for a pat app
 	APIBase      string
-	WWWBase      string
+	WWWBase      string // where people log in (web, pkce), e.g. https://www.coze.cn
 	WSBase       string // realtime (WebSocket) base, e.g. wss://ws.coze.cn
-	Audience     string
+	Audience     string // a JWT assertion's aud, e.g. api.coze.cn
 	AccountID    string
 	EnterpriseID string
-	Duration     int           // default duration_seconds
-	AssertionTTL time.Duration // lifetime of each signed assertion
-	Scope        *coze.Scope   // default scope; nil for the app's full permissions
-	MintRate     policy.Rate   // cap on upstream mints; zero: none
-	KeyFile      string        // path of the private key file, if any
+	Duration     int         // default duration_seconds
+	Scope        *coze.Scope // default scope; nil for the app's full permissions
+	MintRate     policy.Rate // cap on upstream mints; zero: none
 	// Channel: a channel app (渠道), for which Coze enforces a token's
-	// scope. For other JWT apps Coze ignores scope: their tokens carry
-	// every permission the app was authorized for.
+	// scope; only JWT apps can be. For other apps Coze ignores scope:
+	// their tokens carry every permission the app (or the person who
+	// logged in) has.
 	Channel bool
+
+	JWT    *JWTApp    // kind jwt
+	PAT    *PATApp    // kind pat
+	Web    *WebApp    // kind web
+	PKCE   *PKCEApp   // kind pkce
+	Device *DeviceApp // kind device
 }
 
 // TokenURL is the app's token endpoint.
@@ -72,9 +72,44 @@ func (a *App) TokenURL() string {
 	return coze.TokenURL(a.APIBase, a.AccountID, a.EnterpriseID)
 }
 
-// Signer returns the app's assertion signer.
+// Signer returns a JWT app's assertion signer, or nil for an app of
+// another kind.
 func (a *App) Signer() *coze.Signer {
-	return &coze.Signer{ClientID: a.ClientID, KeyID: a.KeyID, Key: a.Key, Audience: a.Audience, TTL: a.AssertionTTL}
+	if a.JWT == nil {
+		return nil
+	}
+	return &coze.Signer{ClientID: a.ClientID, KeyID: a.JWT.KeyID, Key: a.JWT.Key, Audience: a.Audience, TTL: a.JWT.AssertionTTL}
+}
+
+// Clone returns a copy of a whose kind sub-struct is its own, so that
+// editing the copy (a test, a reload candidate) never changes a. The
+// private key and the scope are shared: neither is ever modified.
+func (a App) Clone() App {
+	a.JWT = clonePtr(a.JWT)
+	a.PAT = clonePtr(a.PAT)
+	a.Web = clonePtr(a.Web)
+	a.PKCE = clonePtr(a.PKCE)
+	a.Device = clonePtr(a.Device)
+	return a
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	return &c
+}
+
+// RedirectURI is a web or pkce app's redirect URI, "" for other kinds.
+func (a *App) RedirectURI() string {
+	switch {
+	case a.Web != nil:
+		return a.Web.RedirectURI
+	case a.PKCE != nil:
+		return a.PKCE.RedirectURI
+	}
+	return ""
 }
 
 // App returns the app named name ("" for the default app).

@@ -83,20 +83,20 @@ func TestLoadEnvWorkerNames(t *testing.T) {
 			if got != tt.want {
 				t.Errorf("app = %+v\nwant  %+v", got, tt.want)
 			}
-			if a.Name != "default" || a.Kind != "jwt" || a.ClientID != appCN || a.KeyID != "kid_worker" {
-				t.Errorf("app identity = %q %q %q %q", a.Name, a.Kind, a.ClientID, a.KeyID)
+			if a.Name != "default" || a.Kind != "jwt" || a.ClientID != appCN || a.JWT.KeyID != "kid_worker" {
+				t.Errorf("app identity = %q %q %q %q", a.Name, a.Kind, a.ClientID, a.JWT.KeyID)
 			}
-			if a.Key == nil || !a.Key.Equal(key1) {
+			if a.JWT.Key == nil || !a.JWT.Key.Equal(key1) {
 				t.Error("app key is not the configured key")
 			}
-			if a.KeySource != "PRIVATE_KEY" {
-				t.Errorf("KeySource = %q, want PRIVATE_KEY", a.KeySource)
+			if a.JWT.KeySource != "PRIVATE_KEY" {
+				t.Errorf("KeySource = %q, want PRIVATE_KEY", a.JWT.KeySource)
 			}
-			if a.AssertionTTL != coze.DefaultAssertionTTL || a.Scope != nil {
-				t.Errorf("AssertionTTL %v, Scope %v", a.AssertionTTL, a.Scope)
+			if a.JWT.AssertionTTL != coze.DefaultAssertionTTL || a.Scope != nil {
+				t.Errorf("AssertionTTL %v, Scope %v", a.JWT.AssertionTTL, a.Scope)
 			}
 			s := a.Signer()
-			if s.ClientID != appCN || s.KeyID != "kid_worker" || s.Audience != tt.want.aud || s.Key != a.Key || s.TTL != a.AssertionTTL {
+			if s.ClientID != appCN || s.KeyID != "kid_worker" || s.Audience != tt.want.aud || s.Key != a.JWT.Key || s.TTL != a.JWT.AssertionTTL {
 				t.Errorf("Signer = %+v", s)
 			}
 			// Server-wide defaults.
@@ -148,14 +148,14 @@ func TestLoadEnvSDKNames(t *testing.T) {
 				t.Fatalf("LoadEnv: %v", err)
 			}
 			a := &c.Apps[0]
-			if a.ClientID != appCOM || a.KeyID != "kid_sdk" || a.Region != tt.region || a.APIBase != tt.api || a.Audience != tt.region.Audience() {
+			if a.ClientID != appCOM || a.JWT.KeyID != "kid_sdk" || a.Region != tt.region || a.APIBase != tt.api || a.Audience != tt.region.Audience() {
 				t.Errorf("app = %+v", a)
 			}
-			if a.Key == nil || !a.Key.Equal(key1) {
+			if a.JWT.Key == nil || !a.JWT.Key.Equal(key1) {
 				t.Error("wrong key")
 			}
-			if _, isFile := tt.env["COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH"]; isFile && a.KeySource != "file "+keyPath {
-				t.Errorf("KeySource = %q, want file %s", a.KeySource, keyPath)
+			if _, isFile := tt.env["COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH"]; isFile && a.JWT.KeySource != "file "+keyPath {
+				t.Errorf("KeySource = %q, want file %s", a.JWT.KeySource, keyPath)
 			}
 		})
 	}
@@ -170,8 +170,8 @@ func TestLoadEnvPrecedenceAndExtras(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a := c.Apps[0]; a.ClientID != appCN || a.KeyID != "kid_worker" {
-		t.Errorf("client %q kid %q; want the Worker's names to win", a.ClientID, a.KeyID)
+	if a := c.Apps[0]; a.ClientID != appCN || a.JWT.KeyID != "kid_worker" {
+		t.Errorf("client %q kid %q; want the Worker's names to win", a.ClientID, a.JWT.KeyID)
 	}
 	if c.Listen != ":9999" || c.DefaultSession != "访客" {
 		t.Errorf("listen %q, default session %q", c.Listen, c.DefaultSession)
@@ -269,7 +269,11 @@ func TestEnvSet(t *testing.T) {
 	}{
 		{nil, false},
 		{map[string]string{"KID": "k", "COZE_API_BASE": "https://api.coze.com"}, false},
-		{map[string]string{"COZE_API_TOKEN": "pat_x"}, false},
+		{map[string]string{"COZE_API_TOKEN": "pat_x"}, true},
+		{map[string]string{"COZE_API_TOKEN_FILE": "pat.txt"}, true},
+		{map[string]string{"COZE_CLIENT_SECRET": "s"}, true},
+		{map[string]string{"COZEAUTH_APP_KIND": "device"}, true},
+		{map[string]string{"COZE_REDIRECT_URL": "https://a.example/cb", "COZE_WORKSPACE_ID": "1"}, false},
 		{map[string]string{"CLIENT_ID": "1"}, true},
 		{map[string]string{"PRIVATE_KEY": "x"}, true},
 		{map[string]string{"COZE_JWT_OAUTH_CLIENT_ID": "1"}, true},

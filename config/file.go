@@ -70,7 +70,7 @@ func LoadFile(path string) (*Config, error) {
 		c.Cache.Skew = d
 	}
 	if len(fc.Apps) == 0 {
-		e.add("apps", "add at least one app with name, region, client_id, key_id and private_key_file", "no apps configured")
+		e.add("apps", "add at least one app: name, region and the fields of its kind (jwt: client_id, key_id, private_key_file; pat: token_file; web: oauth_config_file or client_id, client_secret_file, redirect_uri)", "no apps configured")
 	}
 	dir := filepath.Dir(path)
 	seen := map[string]bool{}
@@ -88,6 +88,7 @@ func LoadFile(path string) (*Config, error) {
 	c.finish(e)
 	c.resolveAccess(&fc, dir, e)
 	c.resolveEdge(&fc, e)
+	c.Warnings = append(c.Warnings, e.warnings...)
 	c.Warnings = append(c.Warnings, permissionWarnings(path, c)...)
 	return c, e.err()
 }

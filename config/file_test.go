@@ -83,14 +83,14 @@ apps:
 		cn.TokenURL() != "https://api.coze.cn/api/permission/oauth2/token" {
 		t.Errorf("china endpoints = %s %s %s %s %s", cn.Region, cn.APIBase, cn.WWWBase, cn.Audience, cn.TokenURL())
 	}
-	if cn.ClientID != appCN || cn.KeyID != "kid_cn" || cn.Duration != 3600 || cn.AssertionTTL != 2*time.Minute {
-		t.Errorf("china = %q %q %d %v", cn.ClientID, cn.KeyID, cn.Duration, cn.AssertionTTL)
+	if cn.ClientID != appCN || cn.JWT.KeyID != "kid_cn" || cn.Duration != 3600 || cn.JWT.AssertionTTL != 2*time.Minute {
+		t.Errorf("china = %q %q %d %v", cn.ClientID, cn.JWT.KeyID, cn.Duration, cn.JWT.AssertionTTL)
 	}
-	if cn.Key == nil || !cn.Key.Equal(key1) {
+	if cn.JWT.Key == nil || !cn.JWT.Key.Equal(key1) {
 		t.Error("china key is not keys/cn.pem")
 	}
-	if want := "file " + filepath.Join(sub, "keys", "cn.pem"); cn.KeySource != want {
-		t.Errorf("china KeySource = %q, want %q (relative to the config file)", cn.KeySource, want)
+	if want := "file " + filepath.Join(sub, "keys", "cn.pem"); cn.JWT.KeySource != want {
+		t.Errorf("china KeySource = %q, want %q (relative to the config file)", cn.JWT.KeySource, want)
 	}
 	if cn.Scope == nil || cn.Scope.AccountPermission == nil || strings.Join(cn.Scope.AccountPermission.PermissionList, ",") != "Connector.botChat" ||
 		cn.Scope.AttributeConstraint == nil || cn.Scope.AttributeConstraint.ConnectorBotChatAttribute == nil ||
@@ -106,10 +106,10 @@ apps:
 		com.TokenURL() != "https://api.coze.com/api/permission/oauth2/account/8812345/token" {
 		t.Errorf("global endpoints = %s %s %s %s %s", com.Region, com.APIBase, com.WWWBase, com.Audience, com.TokenURL())
 	}
-	if com.ClientID != appCOM || com.Duration != coze.DefaultDuration || com.AssertionTTL != coze.DefaultAssertionTTL || com.Scope != nil {
-		t.Errorf("global = %q %d %v %v", com.ClientID, com.Duration, com.AssertionTTL, com.Scope)
+	if com.ClientID != appCOM || com.Duration != coze.DefaultDuration || com.JWT.AssertionTTL != coze.DefaultAssertionTTL || com.Scope != nil {
+		t.Errorf("global = %q %d %v %v", com.ClientID, com.Duration, com.JWT.AssertionTTL, com.Scope)
 	}
-	if com.Key == nil || !com.Key.Equal(key2) {
+	if com.JWT.Key == nil || !com.JWT.Key.Equal(key2) {
 		t.Error("global key is not com.pem")
 	}
 	if _, ok := c.App("nope"); ok {
@@ -136,8 +136,8 @@ apps:
 		c.Cache.MaxEntries != config.DefaultMaxEntries || c.Cache.Skew != 30*time.Second {
 		t.Errorf("defaults: %+v", c)
 	}
-	if a.Region != coze.RegionCN || a.APIBase != "https://api.coze.cn" || a.KeySource != "apps[0].private_key" || !a.Key.Equal(key1) {
-		t.Errorf("app = %s %s %q", a.Region, a.APIBase, a.KeySource)
+	if a.Region != coze.RegionCN || a.APIBase != "https://api.coze.cn" || a.JWT.KeySource != "apps[0].private_key" || !a.JWT.Key.Equal(key1) {
+		t.Errorf("app = %s %s %q", a.Region, a.APIBase, a.JWT.KeySource)
 	}
 }
 
@@ -206,15 +206,15 @@ func TestLoadFileOAuthConfig(t *testing.T) {
 			t.Fatal(err)
 		}
 		a := c.Apps[0]
-		if a.Kind != "jwt" || a.ClientID != appCOM || a.KeyID != "kid_console" || a.Region != coze.RegionCOM ||
+		if a.Kind != "jwt" || a.ClientID != appCOM || a.JWT.KeyID != "kid_console" || a.Region != coze.RegionCOM ||
 			a.APIBase != "https://api.coze.com" || a.WWWBase != "https://www.coze.com" || a.Audience != "api.coze.com" {
 			t.Errorf("app = %+v", a)
 		}
-		if a.Key == nil || !a.Key.Equal(key1) {
+		if a.JWT.Key == nil || !a.JWT.Key.Equal(key1) {
 			t.Error("key is not the JSON's private_key")
 		}
-		if !strings.Contains(a.KeySource, jsonPath) {
-			t.Errorf("KeySource = %q, want it to name %s", a.KeySource, jsonPath)
+		if !strings.Contains(a.JWT.KeySource, jsonPath) {
+			t.Errorf("KeySource = %q, want it to name %s", a.JWT.KeySource, jsonPath)
 		}
 	})
 	t.Run("YAML fields win", func(t *testing.T) {
@@ -231,8 +231,8 @@ apps:
 			t.Fatal(err)
 		}
 		a := c.Apps[0]
-		if a.KeyID != "kid_yaml" || a.ClientID != appCOM || !a.Key.Equal(key2) {
-			t.Errorf("key id %q client %q key2 %v", a.KeyID, a.ClientID, a.Key.Equal(key2))
+		if a.JWT.KeyID != "kid_yaml" || a.ClientID != appCOM || !a.JWT.Key.Equal(key2) {
+			t.Errorf("key id %q client %q key2 %v", a.JWT.KeyID, a.ClientID, a.JWT.Key.Equal(key2))
 		}
 	})
 	t.Run("from COZE_OAUTH_CONFIG", func(t *testing.T) {
@@ -241,7 +241,7 @@ apps:
 			t.Fatal(err)
 		}
 		a := c.Apps[0]
-		if a.ClientID != appCOM || a.KeyID != "kid_console" || a.Region != coze.RegionCOM || !a.Key.Equal(key1) {
+		if a.ClientID != appCOM || a.JWT.KeyID != "kid_console" || a.Region != coze.RegionCOM || !a.JWT.Key.Equal(key1) {
 			t.Errorf("app = %+v", a)
 		}
 	})
@@ -257,11 +257,12 @@ func TestLoadFileOAuthConfigErrors(t *testing.T) {
 		"redirect_uris": []string{"http://localhost:8080/callback"},
 		"coze_api_base": "https://api.coze.cn",
 	}))
+	writeFile(t, filepath.Join(dir, "saml.json"), consoleJSON(t, map[string]any{"client_type": "saml", "client_id": appCN, "client_secret": "s3cr3t-web-secret"}))
 	writeFile(t, filepath.Join(dir, "notjson.json"), "client_type: jwt\n")
 	tests := []struct {
 		name, file, field, msg string
 	}{
-		{"web app", "web.json", "apps[0].oauth_config_file.client_type", `has client_type "web"`},
+		{"unknown client_type", "saml.json", "apps[0].oauth_config_file.client_type", `has client_type "saml"`},
 		{"missing file", "nope.json", "apps[0].oauth_config_file", "cannot read"},
 		{"not JSON", "notjson.json", "apps[0].oauth_config_file", "not a coze_oauth_config.json"},
 	}
@@ -276,9 +277,9 @@ func TestLoadFileOAuthConfigErrors(t *testing.T) {
 			if fe != nil && (fe.Source != path || fe.Fix == "") {
 				t.Errorf("problem = %+v, want Source %s and a fix", fe, path)
 			}
-			if tt.name == "web app" {
-				if !strings.Contains(err.Error(), "JWT") {
-					t.Errorf("the web-app error does not say JWT apps are what is served:\n%v", err)
+			if tt.name == "unknown client_type" {
+				if !strings.Contains(err.Error(), "jwt, web, pkce or device") {
+					t.Errorf("the error does not say which client types load:\n%v", err)
 				}
 				if strings.Contains(err.Error(), "s3cr3t-web-secret") {
 					t.Errorf("error leaks the client secret:\n%v", err)
@@ -306,7 +307,9 @@ func TestLoadFileErrors(t *testing.T) {
 		{"duplicate names", app("  - name: a\n    client_id: \"2\"\n    key_id: k2\n    private_key_file: k.pem\n"), "apps[1].name", `duplicate app name "a"`},
 		{"default_app nowhere", "default_app: ghost\n" + app(""), "default_app", `no app named "ghost"`},
 		{"bad app name", strings.Replace(app(""), "name: a", "name: my app", 1), "apps[0].name", "not valid"},
-		{"kind web", app("    kind: web\n"), "apps[0].kind", `unsupported app kind "web"`},
+		{"kind unknown", app("    kind: saml\n"), "apps[0].kind", `unknown app kind "saml"`},
+		{"JWT fields on a web app", app("    kind: web\n"), "apps[0].key_id", "key_id is a field of jwt apps, and this app is kind web"},
+		{"channel web app", app("    kind: web\n    channel: true\n"), "apps[0].channel", "a web app is never a channel app"},
 		{"region", app("    region: eu\n"), "apps[0].region", "unknown region"},
 		{"duration", app("    duration_seconds: 99999\n"), "apps[0].duration_seconds", "out of range"},
 		{"negative duration", app("    duration_seconds: -1\n"), "apps[0].duration_seconds", "out of range"},
@@ -405,8 +408,8 @@ func TestLoadFileKeyPaths(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Apps[0].KeySource != "file "+tt.want || !c.Apps[0].Key.Equal(key1) {
-				t.Errorf("KeySource = %q, want file %s", c.Apps[0].KeySource, tt.want)
+			if c.Apps[0].JWT.KeySource != "file "+tt.want || !c.Apps[0].JWT.Key.Equal(key1) {
+				t.Errorf("KeySource = %q, want file %s", c.Apps[0].JWT.KeySource, tt.want)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -102,9 +103,10 @@ func checkAccepted(t *testing.T, cfg *config.Config) {
 	apps := map[string]*config.App{}
 	for i := range cfg.Apps {
 		a := &cfg.Apps[i]
-		if a.Name == "" || a.Key == nil || a.ClientID == "" || a.KeyID == "" || coze.ValidDuration(a.Duration) != nil || a.APIBase == "" {
+		if a.Name == "" || coze.ValidDuration(a.Duration) != nil || a.APIBase == "" {
 			t.Fatalf("accepted an incomplete app %+v", a.Name)
 		}
+		checkAcceptedKind(t, a)
 		if apps[a.Name] != nil {
 			t.Fatalf("accepted two apps named %q", a.Name)
 		}
@@ -167,6 +169,61 @@ func checkAccepted(t *testing.T, cfg *config.Config) {
 		if !ok || p.Public || policy.ValidHash(c.Hash) != nil {
 			t.Fatalf("accepted client %q with policy %q", c.Name, c.Policy)
 		}
+	}
+}
+
+// checkAcceptedKind: an accepted app has exactly the sub-struct of its
+// kind, complete; only JWT apps are channel apps.
+func checkAcceptedKind(t *testing.T, a *config.App) {
+	t.Helper()
+	set := map[config.Kind]bool{config.KindJWT: a.JWT != nil, config.KindPAT: a.PAT != nil, config.KindWeb: a.Web != nil,
+		config.KindPKCE: a.PKCE != nil, config.KindDevice: a.Device != nil}
+	for k, has := range set {
+		if has != (k == a.Kind) {
+			t.Fatalf("accepted app %q of kind %q with the %s sub-struct set: %v", a.Name, a.Kind, k, has)
+		}
+	}
+	if a.Kind != config.KindPAT && (a.ClientID == "" || strings.Trim(a.ClientID, "0123456789") != "") {
+		t.Fatalf("accepted %s app %q with app id %q", a.Kind, a.Name, a.ClientID)
+	}
+	if a.Channel && a.Kind != config.KindJWT {
+		t.Fatalf("accepted %s app %q as a channel app", a.Kind, a.Name)
+	}
+	switch a.Kind {
+	case config.KindJWT:
+		if a.JWT.Key == nil || a.JWT.KeyID == "" || a.Signer() == nil {
+			t.Fatalf("accepted JWT app %q without key or key id", a.Name)
+		}
+	case config.KindPAT:
+		if a.PAT.Token == "" || a.ClientID != "" || strings.ContainsAny(a.PAT.Token.Reveal(), " \t\r\n") {
+			t.Fatalf("accepted pat app %q with an unusable token or an app id", a.Name)
+		}
+	case config.KindWeb:
+		if a.Web.ClientSecret == "" || a.WWWBase == "" {
+			t.Fatalf("accepted web app %q without client secret or www base", a.Name)
+		}
+		redirectOK(t, a, a.Web.RedirectURI)
+	case config.KindPKCE:
+		if a.WWWBase == "" {
+			t.Fatalf("accepted pkce app %q without www base", a.Name)
+		}
+		redirectOK(t, a, a.PKCE.RedirectURI)
+	case config.KindDevice:
+	default:
+		t.Fatalf("accepted app %q of kind %q", a.Name, a.Kind)
+	}
+}
+
+// redirectOK: an accepted redirect URI is absolute http(s), https unless
+// on a loopback host, with no fragment.
+func redirectOK(t *testing.T, a *config.App, uri string) {
+	t.Helper()
+	u, err := url.Parse(uri)
+	if err != nil || u.Host == "" || u.Fragment != "" || u.User != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		t.Fatalf("accepted app %q with redirect URI %q", a.Name, uri)
+	}
+	if h := u.Hostname(); u.Scheme == "http" && h != "localhost" && !strings.HasPrefix(h, "127.") && h != "::1" {
+		t.Fatalf("accepted app %q with plain-http redirect URI %q", a.Name, uri)
 	}
 }
 

@@ -12,7 +12,7 @@ type Options struct {
 }
 
 // ErrNoConfig means no configuration was found anywhere.
-var ErrNoConfig = errors.New("no Coze app configured: pass --config FILE, set COZEAUTH_CONFIG, or set CLIENT_ID, KID and PRIVATE_KEY (or COZE_OAUTH_CONFIG=coze_oauth_config.json); try `cozeauth serve --demo` to run without a Coze account")
+var ErrNoConfig = errors.New("no Coze app configured: pass --config FILE, set COZEAUTH_CONFIG, or set CLIENT_ID, KID and PRIVATE_KEY (or COZE_OAUTH_CONFIG=coze_oauth_config.json, or COZE_API_TOKEN for a personal access token); try `cozeauth serve --demo` to run without a Coze account")
 
 // Load finds and validates the configuration: the file in o.File or
 // $COZEAUTH_CONFIG, else ./cozeauth.yaml when present, else the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 )
 
 // permissionWarnings flags secret-bearing files that others may read.
@@ -12,10 +13,8 @@ func permissionWarnings(path string, c *Config) []string {
 		return nil
 	}
 	files := []string{path}
-	for _, a := range c.Apps {
-		if a.KeyFile != "" {
-			files = append(files, a.KeyFile)
-		}
+	for i := range c.Apps {
+		files = append(files, c.Apps[i].secretFiles()...)
 	}
 	if c.Access.KeysFile != "" {
 		files = append(files, c.Access.KeysFile)
@@ -35,4 +34,25 @@ func readableByOthers(path string) string {
 		return ""
 	}
 	return fmt.Sprintf("%s is readable by group or others (mode %04o): it holds secrets; run chmod 600 %s", path, st.Mode().Perm(), path)
+}
+
+// secretFiles are the files a's secrets were read from.
+func (a *App) secretFiles() []string {
+	var out []string
+	fromFile := func(src string) {
+		if p, ok := strings.CutPrefix(src, "file "); ok {
+			out = append(out, p)
+		} else if p, _, ok := strings.Cut(src, ": "); ok && p != "" && !strings.HasPrefix(p, "apps[") {
+			out = append(out, p) // "PATH: private_key": a console download
+		}
+	}
+	switch {
+	case a.JWT != nil:
+		fromFile(a.JWT.KeySource)
+	case a.PAT != nil:
+		fromFile(a.PAT.TokenSource)
+	case a.Web != nil:
+		fromFile(a.Web.SecretSource)
+	}
+	return out
 }

@@ -22,10 +22,10 @@ func (r *runner) explainRefusal(ce *coze.Error) (cause, fix string) {
 	clockFix := "turn on network time sync (`sudo timedatectl set-ntp true` on Linux; automatic date and time on macOS and Windows)"
 	switch {
 	case strings.Contains(m, "signature"):
-		return fmt.Sprintf("the private key is not the pair of the public key registered under key id %q (公钥指纹)", a.KeyID),
+		return fmt.Sprintf("the private key is not the pair of the public key registered under key id %q (公钥指纹)", a.JWT.KeyID),
 			"use the private key made together with the uploaded public key, or add this key's public half in the console (添加公钥; `openssl pkey -in private_key.pem -pubout` prints it) and use the key id it gets; `cozeauth doctor --pub public_key.pem` compares a pair"
 	case strings.Contains(m, "iss"):
-		return fmt.Sprintf("app id %s (应用ID) is not the app that owns key id %q", a.ClientID, a.KeyID),
+		return fmt.Sprintf("app id %s (应用ID) is not the app that owns key id %q", a.ClientID, a.JWT.KeyID),
 			"copy the app id from the same OAuth app whose public key id you use"
 	case strings.Contains(m, "aud"):
 		return fmt.Sprintf("aud %q is not what this Coze expects (api.coze.cn on coze.cn, api.coze.com on coze.com)", a.Audience),

@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -30,7 +31,7 @@ func (r *runner) checkConfig() {
 	r.rep.ConfigSource = cfg.Source
 	app, ok := cfg.App(r.o.App)
 	if !ok {
-		c.Summary = fmt.Sprintf("no app named %q in %s", orDefault(r.o.App, cfg.DefaultApp), cfg.Source)
+		c.Summary = fmt.Sprintf("no app named %q in %s", cmp.Or(r.o.App, cfg.DefaultApp), cfg.Source)
 		c.Fix = "use --app with one of: " + appNames(cfg)
 		r.add(c)
 		return
@@ -54,7 +55,7 @@ func (r *runner) checkConfig() {
 		}
 		other = append(other, p.Error())
 	}
-	where := fmt.Sprintf("app %q, region %s, API base %s", app.Name, orDefault(string(app.Region), "(custom)"), app.APIBase)
+	where := fmt.Sprintf("app %q, region %s, API base %s", app.Name, cmp.Or(string(app.Region), "(custom)"), app.APIBase)
 	if len(other) > 0 {
 		c.Summary = fmt.Sprintf("%s: %s; checking %s", cfg.Source, plural(len(other), "problem"), where)
 		c.Details = other
@@ -138,11 +139,4 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
-}
-
-func orDefault(s, d string) string {
-	if s != "" {
-		return s
-	}
-	return d
 }

@@ -21,7 +21,7 @@ func (r *runner) checkExchange(ctx context.Context) {
 	case r.app == nil:
 		r.skip(id, name, "no app to check")
 		return
-	case r.app.Key == nil:
+	case r.app.JWT.Key == nil:
 		r.skip(id, name, "no usable private key")
 		return
 	case !r.idsOK:
@@ -66,7 +66,7 @@ func (r *runner) tryOtherRegion(ctx context.Context, c *Check) {
 	a := r.app
 	cur := a.Region
 	if cur != coze.RegionCN && cur != coze.RegionCOM {
-		c.Cause = fmt.Sprintf("the Coze at %s does not know key id %q (公钥指纹)", a.APIBase, a.KeyID)
+		c.Cause = fmt.Sprintf("the Coze at %s does not know key id %q (公钥指纹)", a.APIBase, a.JWT.KeyID)
 		c.Fix = "copy the public key id (公钥指纹) again from the app's page in the console, and check api_base names the Coze the app was made on"
 		return
 	}
@@ -89,10 +89,10 @@ func (r *runner) tryOtherRegion(ctx context.Context, c *Check) {
 		c.Cause = fmt.Sprintf("your app is on coze.%s: set region %s", other, other)
 		c.Fix = r.regionFix(other)
 	case isCoze && kidUnknown(ce):
-		c.Cause = fmt.Sprintf("key id %q (公钥指纹) is registered neither on coze.cn nor on coze.com: it was mistyped, copied from another app, or the key was deleted", a.KeyID)
+		c.Cause = fmt.Sprintf("key id %q (公钥指纹) is registered neither on coze.cn nor on coze.com: it was mistyped, copied from another app, or the key was deleted", a.JWT.KeyID)
 		c.Fix = "open the app in the console (API 授权 / Authorization → OAuth 应用 → your 服务类应用) and copy the public key id (公钥指纹) next to the key again; if no key is listed, add public_key.pem (添加公钥)"
 	case errors.As(err, &ue) || !isCoze:
-		c.Cause = fmt.Sprintf("coze.%s does not know key id %q, and coze.%s could not be reached to check whether the app is there", cur, a.KeyID, other)
+		c.Cause = fmt.Sprintf("coze.%s does not know key id %q, and coze.%s could not be reached to check whether the app is there", cur, a.JWT.KeyID, other)
 		c.Fix = "copy the key id (公钥指纹) again from the console; if the app was made on coze." + string(other) + ", " + r.regionFix(other)
 	default:
 		// The key id is known there, so the app is there, with another problem.

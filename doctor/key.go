@@ -19,13 +19,13 @@ func (r *runner) checkKey() {
 		return
 	}
 	c := Check{ID: id, Name: name, Status: Fail}
-	if k := r.app.Key; k != nil {
+	if k := r.app.JWT.Key; k != nil {
 		c.Status = OK
 		form := ""
-		if path, ok := strings.CutPrefix(r.app.KeySource, "file "); ok {
+		if path, ok := strings.CutPrefix(r.app.JWT.KeySource, "file "); ok {
 			form = ", " + pemForm(path)
 		}
-		c.Summary = fmt.Sprintf("RSA %d bits%s, %s, from %s", k.N.BitLen(), form, coze.Fingerprint(&k.PublicKey), r.app.KeySource)
+		c.Summary = fmt.Sprintf("RSA %d bits%s, %s, from %s", k.N.BitLen(), form, coze.Fingerprint(&k.PublicKey), r.app.JWT.KeySource)
 		r.add(c)
 		return
 	}
@@ -119,21 +119,21 @@ func (r *runner) checkPub() {
 		r.add(c)
 		return
 	}
-	if r.app == nil || r.app.Key == nil {
+	if r.app == nil || r.app.JWT.Key == nil {
 		c.Status = Skip
 		c.Summary = fmt.Sprintf("skipped: %s is an RSA %d-bit public key (%s), but there is no private key to compare it with", path, pub.N.BitLen(), coze.Fingerprint(pub))
 		r.add(c)
 		return
 	}
-	have := coze.Fingerprint(&r.app.Key.PublicKey)
-	if pub.Equal(&r.app.Key.PublicKey) {
+	have := coze.Fingerprint(&r.app.JWT.Key.PublicKey)
+	if pub.Equal(&r.app.JWT.Key.PublicKey) {
 		c.Status = OK
 		c.Summary = fmt.Sprintf("%s matches the private key (%s)", path, have)
 		r.add(c)
 		return
 	}
 	c.Summary = fmt.Sprintf("%s does not match the private key", path)
-	c.Details = []string{"public key  " + coze.Fingerprint(pub) + "  (" + path + ")", "private key " + have + "  (" + r.app.KeySource + ")"}
+	c.Details = []string{"public key  " + coze.Fingerprint(pub) + "  (" + path + ")", "private key " + have + "  (" + r.app.JWT.KeySource + ")"}
 	c.Cause = fmt.Sprintf("the private key is not the pair of this public key: if %s is what you uploaded, Coze refuses every assertion (\"signature is invalid\")", path)
 	c.Fix = "use the private key made together with " + path + ", or upload this private key's public half (openssl pkey -in private_key.pem -pubout) in the console (添加公钥) and use the key id (公钥指纹) it gets"
 	r.add(c)
@@ -164,13 +164,13 @@ func (r *runner) checkIDs() {
 	}
 	a := r.app
 	c.Status = OK
-	c.Summary = fmt.Sprintf("app id %s (应用ID), key id %s (公钥指纹)", a.ClientID, a.KeyID)
+	c.Summary = fmt.Sprintf("app id %s (应用ID), key id %s (公钥指纹)", a.ClientID, a.JWT.KeyID)
 	switch {
-	case a.KeyID == a.ClientID:
+	case a.JWT.KeyID == a.ClientID:
 		c.Status = Warn
 		c.Cause = "the key id equals the app id: the app id was probably pasted into key_id"
 		c.Fix = "copy the public key id (公钥指纹) shown next to the uploaded key into key_id (KID)"
-	case strings.HasPrefix(a.KeyID, "SHA256:"):
+	case strings.HasPrefix(a.JWT.KeyID, "SHA256:"):
 		c.Status = Fail
 		c.Cause = "the key id is a SHA-256 fingerprint as cozeauth prints it, not the key id Coze assigns"
 		c.Fix = "copy the public key id (公钥指纹) the Coze console shows next to the uploaded key into key_id (KID)"

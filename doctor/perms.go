@@ -9,18 +9,25 @@ import (
 
 // PermissionWarnings lists the configuration's warnings (config flags the
 // config file, key files and the keys file when group or others can read
-// them) and adds any coze_oauth_config.json holding a private key that
-// others can read.
+// them) and adds any coze_oauth_config.json holding a private key or a
+// client secret that others can read.
 func PermissionWarnings(cfg *config.Config) []string {
 	out := append([]string(nil), cfg.Warnings...)
 	seen := map[string]bool{}
 	for _, a := range cfg.Apps {
-		path, field, ok := strings.Cut(a.KeySource, ": ") // "PATH: private_key" when the key came from a console download
-		if !ok || field != "private_key" || seen[path] {
+		var src, what string
+		switch {
+		case a.JWT != nil:
+			src, what = a.JWT.KeySource, "private_key"
+		case a.Web != nil:
+			src, what = a.Web.SecretSource, "client_secret"
+		}
+		path, field, ok := strings.Cut(src, ": ") // "PATH: private_key" when the secret came from a console download
+		if !ok || field != what || seen[path] {
 			continue
 		}
 		seen[path] = true
-		if w := secfile.Warning(path, "a coze_oauth_config.json with the private key of app "+a.Name); w != "" {
+		if w := secfile.Warning(path, "a coze_oauth_config.json with the "+strings.ReplaceAll(what, "_", " ")+" of app "+a.Name); w != "" {
 			out = append(out, w)
 		}
 	}

@@ -66,8 +66,9 @@ func newFixture(t testing.TB) *fixture {
 	cz := httptest.NewServer(emu)
 	t.Cleanup(cz.Close)
 	app := func(name, kid string) config.App {
-		return config.App{Name: name, Kind: "jwt", Region: coze.RegionCN, ClientID: goodClient, KeyID: kid, Key: key,
-			APIBase: cz.URL, Audience: "api.coze.cn", Duration: 900, AssertionTTL: time.Minute}
+		return config.App{Name: name, Kind: config.KindJWT, Region: coze.RegionCN, ClientID: goodClient,
+			APIBase: cz.URL, Audience: "api.coze.cn", Duration: 900,
+			JWT: &config.JWTApp{KeyID: kid, Key: key, AssertionTTL: time.Minute}}
 	}
 	cfg := &config.Config{Source: "test", DefaultSession: config.DefaultSession, DefaultApp: "good",
 		Cache: config.Cache{MaxEntries: 1000, Skew: 30 * time.Second},

@@ -165,16 +165,35 @@ func mintRates(cfg *config.Config) map[string]broker.Rate {
 	return rates
 }
 
-// sameMinter reports whether a and b mint identical tokens: same
-// identity, key, audience and endpoints. (The mint rate is not part of
+// sameMinter reports whether a and b mint identical tokens: same kind,
+// identity, endpoints and the same credentials of that kind (key,
+// token, client secret, redirect URI, …). (The mint rate is not part of
 // it: the broker applies a new rate without dropping tokens.)
 func sameMinter(a, b *config.App) bool {
-	return a.Kind == b.Kind && a.ClientID == b.ClientID && a.KeyID == b.KeyID && sameKey(a, b) &&
-		a.Audience == b.Audience && a.TokenURL() == b.TokenURL() && a.AssertionTTL == b.AssertionTTL &&
-		a.APIBase == b.APIBase && a.WSBase == b.WSBase && a.AccountID == b.AccountID && a.EnterpriseID == b.EnterpriseID
+	return a.Kind == b.Kind && a.ClientID == b.ClientID && a.Audience == b.Audience && a.TokenURL() == b.TokenURL() &&
+		a.APIBase == b.APIBase && a.WWWBase == b.WWWBase && a.WSBase == b.WSBase && a.AccountID == b.AccountID &&
+		a.EnterpriseID == b.EnterpriseID &&
+		same(a.JWT, b.JWT, func(x, y *config.JWTApp) bool {
+			return x.KeyID == y.KeyID && x.AssertionTTL == y.AssertionTTL && sameKey(x, y)
+		}) &&
+		same(a.PAT, b.PAT, func(x, y *config.PATApp) bool { return x.Token == y.Token }) &&
+		same(a.Web, b.Web, func(x, y *config.WebApp) bool {
+			return x.ClientSecret == y.ClientSecret && x.RedirectURI == y.RedirectURI
+		}) &&
+		same(a.PKCE, b.PKCE, func(x, y *config.PKCEApp) bool { return *x == *y }) &&
+		same(a.Device, b.Device, func(x, y *config.DeviceApp) bool { return *x == *y })
 }
 
-func sameKey(a, b *config.App) bool {
+// same compares two optional kind sub-structs: both nil, or both set and
+// eq.
+func same[T any](a, b *T, eq func(x, y *T) bool) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return eq(a, b)
+}
+
+func sameKey(a, b *config.JWTApp) bool {
 	if a.Key == nil || b.Key == nil {
 		return a.Key == b.Key
 	}
@@ -187,7 +206,11 @@ func appChanged(a, b *config.App) bool {
 		return true
 	}
 	x, y := *a, *b
-	x.Key, y.Key = nil, nil
+	if a.JWT != nil && b.JWT != nil { // keys compared by value in sameMinter
+		jx, jy := *a.JWT, *b.JWT
+		jx.Key, jy.Key = nil, nil
+		x.JWT, y.JWT = &jx, &jy
+	}
 	return !reflect.DeepEqual(x, y)
 }
 

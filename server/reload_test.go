@@ -126,7 +126,8 @@ func TestReloadAppKeyIDTakesEffect(t *testing.T) {
 	f.emu.AddKey(goodClient, "kid-rotated", &testKey().PublicKey)
 	f.emu.AddKey(goodClient, goodKID, &otherKey().PublicKey)
 	c = f.edited()
-	c.Apps[0].KeyID = "kid-rotated"
+	c.Apps[0] = c.Apps[0].Clone()
+	c.Apps[0].JWT.KeyID = "kid-rotated"
 	if err := f.server.Reload(c); err != nil {
 		t.Fatal(err)
 	}
@@ -203,11 +204,12 @@ func TestReloadWithoutNewSourceRefusesAppEdits(t *testing.T) {
 	f, _ := guarded(t)
 	c := f.withAccess(f.cfg.Access)
 	c.Apps = append([]config.App(nil), c.Apps...)
-	c.Apps[0].KeyID = "kid-new"
+	c.Apps[0] = c.Apps[0].Clone()
+	c.Apps[0].JWT.KeyID = "kid-new"
 	if err := f.server.Reload(c); err == nil || !strings.Contains(err.Error(), "restart") {
 		t.Fatalf("an app edit without NewSource: %v", err)
 	}
-	c.Apps[0].KeyID = goodKID
+	c.Apps[0].JWT.KeyID = goodKID
 	c.Apps[0].Duration = 60 // not part of minting: applies live
 	if err := f.server.Reload(c); err != nil {
 		t.Fatal(err)
@@ -217,10 +219,11 @@ func TestReloadWithoutNewSourceRefusesAppEdits(t *testing.T) {
 // TestSameMinter: each credential or endpoint field makes a new Source;
 // an equal key loaded again (a new pointer) does not.
 func TestSameMinter(t *testing.T) {
-	base := config.App{Name: "a", Kind: "jwt", ClientID: "1", KeyID: "k", Key: testKey(), APIBase: "https://api.coze.cn", Audience: "api.coze.cn"}
+	base := config.App{Name: "a", Kind: config.KindJWT, ClientID: "1", JWT: &config.JWTApp{KeyID: "k", Key: testKey()},
+		APIBase: "https://api.coze.cn", Audience: "api.coze.cn"}
 	reloaded := *testKey()
-	same := base
-	same.Key = &reloaded
+	same := base.Clone()
+	same.JWT.Key = &reloaded
 	same.Duration = 60
 	if !sameMinter(&base, &same) {
 		t.Fatal("an equal key loaded again counts as a change")
@@ -228,20 +231,54 @@ func TestSameMinter(t *testing.T) {
 	if !appChanged(&base, &same) {
 		t.Fatal("a duration change is not reported")
 	}
+	moved := base.Clone()
+	moved.JWT.KeyFile, moved.JWT.KeySource = "/elsewhere/k.pem", "file /elsewhere/k.pem"
+	if !sameMinter(&base, &moved) || !appChanged(&base, &moved) {
+		t.Fatal("the same key read from another file: a new Source, or not reported")
+	}
 	for name, edit := range map[string]func(*config.App){
 		"client_id":     func(a *config.App) { a.ClientID = "2" },
-		"key_id":        func(a *config.App) { a.KeyID = "k2" },
-		"key":           func(a *config.App) { a.Key = otherKey() },
+		"key_id":        func(a *config.App) { a.JWT.KeyID = "k2" },
+		"key":           func(a *config.App) { a.JWT.Key = otherKey() },
 		"audience":      func(a *config.App) { a.Audience = "api.coze.com" },
 		"api_base":      func(a *config.App) { a.APIBase = "https://api.coze.com" },
+		"www_base":      func(a *config.App) { a.WWWBase = "https://www.coze.com" },
 		"ws_base":       func(a *config.App) { a.WSBase = "wss://ws.coze.com" },
 		"account_id":    func(a *config.App) { a.AccountID = "9" },
 		"enterprise_id": func(a *config.App) { a.EnterpriseID = "e" },
-		"assertion_ttl": func(a *config.App) { a.AssertionTTL = 7 },
+		"assertion_ttl": func(a *config.App) { a.JWT.AssertionTTL = 7 },
+		"kind":          func(a *config.App) { a.Kind, a.JWT, a.Device = config.KindDevice, nil, &config.DeviceApp{} },
 	} {
-		c := base
+		c := base.Clone()
 		edit(&c)
 		if sameMinter(&base, &c) || !appChanged(&base, &c) {
+			t.Errorf("a %s change keeps the Source", name)
+		}
+	}
+	// Every other kind: its credentials, compared by value.
+	kinds := map[string]struct {
+		base config.App
+		edit func(*config.App)
+	}{
+		"pat token": {config.App{Kind: config.KindPAT, PAT: &config.PATApp{Token: "pat_one", TokenSource: "COZE_API_TOKEN"}},
+			func(a *config.App) { a.PAT.Token = "pat_two" }},
+		"web secret": {config.App{Kind: config.KindWeb, ClientID: "1", Web: &config.WebApp{ClientSecret: "s1", RedirectURI: "https://a.example/cb"}},
+			func(a *config.App) { a.Web.ClientSecret = "s2" }},
+		"web redirect": {config.App{Kind: config.KindWeb, ClientID: "1", Web: &config.WebApp{ClientSecret: "s1", RedirectURI: "https://a.example/cb"}},
+			func(a *config.App) { a.Web.RedirectURI = "https://b.example/cb" }},
+		"pkce redirect": {config.App{Kind: config.KindPKCE, ClientID: "1", PKCE: &config.PKCEApp{RedirectURI: "https://a.example/cb"}},
+			func(a *config.App) { a.PKCE.RedirectURI = "https://b.example/cb" }},
+		"device workspace": {config.App{Kind: config.KindDevice, ClientID: "1", Device: &config.DeviceApp{}},
+			func(a *config.App) { a.Device.WorkspaceID = "7" }},
+	}
+	for name, k := range kinds {
+		again := k.base.Clone()
+		if !sameMinter(&k.base, &again) || appChanged(&k.base, &again) {
+			t.Errorf("%s: an identical copy counts as a change", name)
+		}
+		c := k.base.Clone()
+		k.edit(&c)
+		if sameMinter(&k.base, &c) || !appChanged(&k.base, &c) {
 			t.Errorf("a %s change keeps the Source", name)
 		}
 	}

@@ -85,7 +85,7 @@ func TestUnreachableHost(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
 	key := testKey()
-	cfg := &config.Config{DefaultSession: "d", DefaultApp: "a", Apps: []config.App{{Name: "a", ClientID: "1", KeyID: "k", Key: key,
+	cfg := &config.Config{DefaultSession: "d", DefaultApp: "a", Apps: []config.App{{Name: "a", Kind: config.KindJWT, ClientID: "1", JWT: &config.JWTApp{KeyID: "k", Key: key},
 		APIBase: "http://" + addr, Audience: "api.coze.cn", Duration: 900}}}
 	a := &cfg.Apps[0]
 	client := &coze.Client{Retry: coze.Backoff{Attempts: 2, Base: time.Millisecond}}

@@ -57,10 +57,10 @@ func startDemo(ctx context.Context, log *slog.Logger) (*demo, error) {
 		DefaultApp:     "demo",
 		Cache:          config.Cache{MaxEntries: config.DefaultMaxEntries, MaxBytes: config.DefaultMaxBytes, Skew: 30 * time.Second},
 		Apps: []config.App{{
-			Name: "demo", Kind: "jwt", Region: coze.RegionCN,
-			ClientID: demoClientID, KeyID: demoKeyID, Key: key, KeySource: "generated for the demo",
+			Name: "demo", Kind: config.KindJWT, Region: coze.RegionCN, ClientID: demoClientID,
+			JWT: &config.JWTApp{KeyID: demoKeyID, Key: key, KeySource: "generated for the demo", AssertionTTL: coze.DefaultAssertionTTL},
 			APIBase: base, WWWBase: coze.RegionCN.WWWBase(), WSBase: coze.WSBaseFor(base), Audience: coze.RegionCN.Audience(),
-			Duration: coze.DefaultDuration, AssertionTTL: coze.DefaultAssertionTTL,
+			Duration: coze.DefaultDuration,
 		}},
 	}
 	return &demo{cfg: cfg, srv: srv}, nil

@@ -153,7 +153,7 @@ jti) and expires after the app's assertion_ttl (5 min): sign again to retry.`,
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "\n# app %q: app id %s, key id %s, aud %s; single use, valid for %s\ncurl -sS -X POST %s \\\n  -H 'Content-Type: application/json' \\\n  -H %s \\\n  -d %s\n",
-				app.Name, s.ClientID, s.KeyID, s.Audience, human.Duration(app.AssertionTTL),
+				app.Name, s.ClientID, s.KeyID, s.Audience, human.Duration(s.TTL),
 				shellQuote(req.TokenURL), shellQuote("Authorization: Bearer "+assertion), shellQuote(body))
 			return nil
 		},

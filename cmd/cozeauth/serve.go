@@ -130,7 +130,12 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	}()
 	defer func() { stopReloads(); <-reloads }()
 	for _, a := range cfg.Apps {
-		log.Info("app", "name", a.Name, "region", a.Region, "api_base", a.APIBase, "client_id", a.ClientID, "key_bits", a.Key.N.BitLen())
+		switch {
+		case a.JWT != nil:
+			log.Info("app", "name", a.Name, "kind", a.Kind, "region", a.Region, "api_base", a.APIBase, "client_id", a.ClientID, "key_bits", a.JWT.Key.N.BitLen())
+		default:
+			log.Warn("app not served yet: this version mints tokens for JWT apps only", "name", a.Name, "kind", a.Kind, "api_base", a.APIBase)
+		}
 	}
 	addr := ln.Addr().String()
 	log.Info("serving", "addr", "http://"+addr, "config", cfg.Source)

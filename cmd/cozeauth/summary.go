@@ -38,32 +38,86 @@ func summarizeApp(w io.Writer, a *config.App, defaultApp string) {
 		def = " (default)"
 	}
 	fmt.Fprintf(w, "\napp %s%s\n", a.Name, def)
-	kind := a.Kind
-	if kind == "jwt" {
-		kind += " (服务类应用, service app)"
-	}
-	row("kind", kind)
+	row("kind", kindText(a.Kind))
 	if a.Channel {
 		row("channel", "yes: Coze enforces each token's scope")
-	} else {
+	} else if a.Kind == config.KindJWT {
 		row("channel", "no: Coze ignores scope for this app; its tokens carry every permission it has")
 	}
 	row("region", regionName(a.Region))
 	row("API base", a.APIBase)
-	row("token URL", a.TokenURL())
-	row("aud", a.Audience)
-	row("app id", or(a.ClientID, "(missing)")+" (应用ID)")
-	row("key id", or(a.KeyID, "(missing)")+" (公钥指纹)")
-	if a.Key != nil {
-		row("key", fmt.Sprintf("RSA %d bits, %s, from %s", a.Key.N.BitLen(), coze.Fingerprint(&a.Key.PublicKey), a.KeySource))
-	} else {
-		row("key", "(not loaded: see the problems above)")
+	if a.Kind != config.KindPAT {
+		row("token URL", a.TokenURL())
+		row("app id", or(a.ClientID, "(missing)")+" (应用ID)")
 	}
-	row("duration", fmt.Sprintf("%d s (%s) per token; each assertion lives %s", a.Duration, human.Duration(secs(a.Duration)), human.Duration(a.AssertionTTL)))
+	switch {
+	case a.JWT != nil:
+		summarizeJWT(row, a)
+	case a.PAT != nil:
+		row("token", fmt.Sprintf("%s, from %s (never shown)", patForm(a.PAT.Token.Reveal()), or(a.PAT.TokenSource, "(not loaded: see the problems above)")))
+	case a.Web != nil:
+		row("login page", a.WWWBase)
+		row("redirect", or(a.Web.RedirectURI, "(missing)"))
+		if a.Web.ClientSecret != "" {
+			row("secret", "client secret (客户端密钥) from "+a.Web.SecretSource+" (never shown)")
+		} else {
+			row("secret", "(not loaded: see the problems above)")
+		}
+	case a.PKCE != nil:
+		row("login page", a.WWWBase)
+		row("redirect", or(a.PKCE.RedirectURI, "(missing)"))
+	case a.Device != nil:
+		row("workspace", or(a.Device.WorkspaceID, "(none: the account's device codes)"))
+	}
+	if a.Kind != config.KindJWT {
+		row("serving", "not yet: this version mints tokens for JWT apps only")
+	}
 	row("scope", scopeText(a.Scope, "(none: the app's full permissions)"))
 	if !a.MintRate.Unlimited() {
 		row("mint cap", rateText(a.MintRate))
 	}
+}
+
+func summarizeJWT(row func(k, v string), a *config.App) {
+	j := a.JWT
+	row("aud", a.Audience)
+	row("key id", or(j.KeyID, "(missing)")+" (公钥指纹)")
+	if j.Key != nil {
+		row("key", fmt.Sprintf("RSA %d bits, %s, from %s", j.Key.N.BitLen(), coze.Fingerprint(&j.Key.PublicKey), j.KeySource))
+	} else {
+		row("key", "(not loaded: see the problems above)")
+	}
+	row("duration", fmt.Sprintf("%d s (%s) per token; each assertion lives %s", a.Duration, human.Duration(secs(a.Duration)), human.Duration(j.AssertionTTL)))
+}
+
+// kindText names a kind as the Coze console does.
+func kindText(k config.Kind) string {
+	switch k {
+	case config.KindJWT:
+		return "jwt (服务类应用, OAuth JWT app)"
+	case config.KindPAT:
+		return "pat (个人/服务访问令牌, personal or service access token)"
+	case config.KindWeb:
+		return "web (OAuth 授权码, web app with a client secret)"
+	case config.KindPKCE:
+		return "pkce (OAuth PKCE, app without a secret)"
+	case config.KindDevice:
+		return "device (OAuth 设备授权, device code)"
+	}
+	return "(not valid: see the problems above)"
+}
+
+// patForm says what kind of token a PAT app holds, from its prefix only.
+func patForm(tok string) string {
+	switch {
+	case tok == "":
+		return "(missing)"
+	case strings.HasPrefix(tok, "pat_"):
+		return "personal access token (pat_…)"
+	case strings.HasPrefix(tok, "sat_"):
+		return "service access token (sat_…)"
+	}
+	return "a token of another form (a self-hosted Coze Studio's?)"
 }
 
 func summarizeAccess(w io.Writer, cfg *config.Config) {

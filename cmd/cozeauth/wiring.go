@@ -6,10 +6,15 @@ import (
 	"github.com/cozeauth/cozeauth/coze"
 )
 
-// jwtSources builds an app's JWT Source over client; the server calls it
-// again on reload for apps whose credentials or endpoints changed.
+// jwtSources builds a JWT app's Source over client; the server calls it
+// again on reload for apps whose credentials or endpoints changed. Apps
+// of other kinds get no Source yet (nil): the broker answers that it
+// does not know them.
 func jwtSources(client *coze.Client) func(*config.App) broker.Source {
 	return func(a *config.App) broker.Source {
+		if a.JWT == nil {
+			return nil
+		}
 		return &broker.JWTSource{Client: client, Signer: a.Signer(), TokenURL: a.TokenURL()}
 	}
 }
@@ -20,7 +25,9 @@ func newBroker(cfg *config.Config, newSource func(*config.App) broker.Source) *b
 	rates := map[string]broker.Rate{}
 	for i := range cfg.Apps {
 		a := &cfg.Apps[i]
-		sources[a.Name] = newSource(a)
+		if src := newSource(a); src != nil {
+			sources[a.Name] = src
+		}
 		if !a.MintRate.Unlimited() {
 			rates[a.Name] = broker.Rate{PerSecond: a.MintRate.PerSecond, Burst: a.MintRate.Burst}
 		}
