@@ -58,7 +58,7 @@ func startDemo(ctx context.Context, log *slog.Logger) (*demo, error) {
 		Cache:          config.Cache{MaxEntries: config.DefaultMaxEntries, MaxBytes: config.DefaultMaxBytes, Skew: 30 * time.Second},
 		Apps: []config.App{{
 			Name: "demo", Kind: config.KindJWT, Region: coze.RegionCN, ClientID: demoClientID,
-			JWT: &config.JWTApp{KeyID: demoKeyID, Key: key, KeySource: "generated for the demo", AssertionTTL: coze.DefaultAssertionTTL},
+			JWT:     &config.JWTApp{KeyID: demoKeyID, Key: key, KeySource: "generated for the demo", AssertionTTL: coze.DefaultAssertionTTL},
 			APIBase: base, WWWBase: coze.RegionCN.WWWBase(), WSBase: coze.WSBaseFor(base), Audience: coze.RegionCN.Audience(),
 			Duration: coze.DefaultDuration,
 		}},
