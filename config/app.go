@@ -72,7 +72,7 @@ func (r *rawApp) resolve(e *errs) App {
 	if r.OAuthConfigFile != "" {
 		r.mergeOAuthConfig(e)
 	}
-	a := App{Name: r.Name, ClientID: strings.TrimSpace(r.ClientID), AccountID: r.AccountID, EnterpriseID: r.EnterpriseID}
+	a := App{Name: r.Name, AccountID: r.AccountID, EnterpriseID: r.EnterpriseID}
 	if !appNameRE.MatchString(a.Name) {
 		e.add(r.field("name"), "use letters, digits, '.', '_' or '-', at most 64", "app name %q is not valid", a.Name)
 	}
@@ -82,7 +82,8 @@ func (r *rawApp) resolve(e *errs) App {
 		return a
 	}
 	a.Kind = kind
-	r.checkKindFields(kind, e)
+	r.checkKindFields(kind, e) // from the environment, clears other kinds' fields
+	a.ClientID = strings.TrimSpace(r.ClientID)
 	if kind != KindPAT {
 		switch {
 		case a.ClientID == "":

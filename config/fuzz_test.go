@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -35,6 +36,19 @@ clients:
   - {name: be1, policy: backend, key_hash: "sha256:0000000000000000000000000000000000000000000000000000000000000001"}
 `
 
+// fuzzKinds is a valid config with an app of every kind and a policy
+// over them, the second main seed.
+const fuzzKinds = `apps:
+  - {name: jwt, region: cn, client_id: "1170000000000", key_id: kid, private_key_file: private_key.pem}
+  - {name: pat, kind: pat, token_file: secrets/pat.txt}
+  - {name: web, kind: web, region: cn, client_id: "1170000000002", client_secret_file: secrets/client_secret.txt, redirect_uri: "https://a.example/cb"}
+  - {name: pkce, kind: pkce, oauth_config_file: pkce.json}
+  - {name: device, kind: device, region: com, client_id: "7350000000004", workspace_id: "7001"}
+policies:
+  - {name: gw, apps: [pat, web, device], gateway_only: true, paths: [/v3/chat]}
+  - {name: backend, apps: [jwt, pkce], max_duration: 3600}
+`
+
 // FuzzLoadFile feeds arbitrary YAML to LoadFile: it never panics, the same
 // bytes always give the same answer, and it either accepts a complete,
 // valid configuration (every rule the validator states re-checked here
@@ -48,7 +62,25 @@ func FuzzLoadFile(f *testing.F) {
 	if err := os.WriteFile(filepath.Join(dir, "private_key.pem"), []byte(pem1), 0o600); err != nil {
 		f.Fatal(err)
 	}
+	writeFile(f, filepath.Join(dir, "secrets", "pat.txt"), testPAT+"\n")
+	writeFile(f, filepath.Join(dir, "secrets", "client_secret.txt"), testSecret+"\n")
+	for _, d := range []map[string]any{
+		{"client_type": "jwt", "client_id": appCOM, "private_key": pem1, "public_key_id": "kid_console", "coze_api_base": "https://api.coze.com"},
+		{"client_type": "web", "client_id": appCN, "client_secret": testSecret, "redirect_uris": []string{"https://a.example/cb"}},
+		{"client_type": "pkce", "client_id": appCN, "redirect_uris": []string{"http://localhost:8080/cb"}},
+		{"client_type": "device", "client_id": appCN},
+	} {
+		writeFile(f, filepath.Join(dir, d["client_type"].(string)+".json"), consoleJSON(f, d))
+	}
 	f.Add([]byte(fuzzBase))
+	f.Add([]byte(everyKind))
+	f.Add([]byte(fuzzKinds))
+	for _, cut := range []int{60, 250, 420} {
+		f.Add([]byte(fuzzKinds[:cut]))
+	}
+	for _, k := range []string{"jwt", "web", "pkce", "device"} {
+		f.Add([]byte("apps:\n  - {name: a, oauth_config_file: " + k + ".json}\n"))
+	}
 	for _, cut := range []int{40, 200, 400, 500, 700, 900, 1000} {
 		if cut < len(fuzzBase) {
 			f.Add([]byte(fuzzBase[:cut]))
@@ -75,6 +107,13 @@ func FuzzLoadFile(f *testing.F) {
 			t.Fatalf("two loads of the same bytes differ: %v / %v", err, err2)
 		}
 		if err != nil {
+			// Secrets read from files never come back in an error (the
+			// input itself may of course hold them anywhere).
+			for _, secret := range []string{testPAT, testSecret} {
+				if !bytes.Contains(data, []byte(secret)) && strings.Contains(err.Error(), secret) {
+					t.Fatalf("the error shows a secret read from a file:\n%v", err)
+				}
+			}
 			var ce *config.Error
 			if !errors.As(err, &ce) || len(ce.Problems) == 0 {
 				t.Fatalf("refusal %v lists no problems", err)
@@ -91,6 +130,13 @@ func FuzzLoadFile(f *testing.F) {
 			t.Fatal("accepted without a Config")
 		}
 		checkAccepted(t, cfg)
+		for _, w := range cfg.Warnings {
+			for _, secret := range []string{testPAT, testSecret} {
+				if !bytes.Contains(data, []byte(secret)) && strings.Contains(w, secret) {
+					t.Fatalf("a warning shows a secret read from a file: %s", w)
+				}
+			}
+		}
 	})
 }
 
@@ -249,6 +295,23 @@ func scopeNonEmpty(t *testing.T, what string, s *coze.Scope) {
 func js(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestFuzzKindsLoads: the seed with every kind is accepted too.
+func TestFuzzKindsLoads(t *testing.T) {
+	path := writeConfig(t, fuzzKinds)
+	dir := filepath.Dir(path)
+	writeFile(t, filepath.Join(dir, "secrets", "pat.txt"), testPAT+"\n")
+	writeFile(t, filepath.Join(dir, "secrets", "client_secret.txt"), testSecret+"\n")
+	writeFile(t, filepath.Join(dir, "pkce.json"), consoleJSON(t, map[string]any{"client_type": "pkce", "client_id": appCN, "redirect_uris": []string{"http://localhost:8080/cb"}}))
+	cfg, err := config.LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAccepted(t, cfg)
+	if len(cfg.Apps) != 5 || len(cfg.Access.Policies) != 2 {
+		t.Fatalf("%d apps, %d policies", len(cfg.Apps), len(cfg.Access.Policies))
+	}
 }
 
 // TestFuzzBaseLoads: the fuzzer's main seed is accepted, so the oracle of

@@ -24,6 +24,12 @@ func TestRedact(t *testing.T) {
 		{"-----BEGIN PRIVATE KEY-----", true},
 		{"-----BEGIN RSA PRIVATE KEY-----\\nMIIB", true},
 		{"czs_" + strings.Repeat("a1B2", 20), true}, // a long token is hidden too
+		{"pat_Ab12Cd34", true},                      // a short Coze token too
+		{"key pat_Ab12Cd34 in a sentence", true},
+		{"sat_Ab12-Cd34", true},
+		{"pat_short", false},
+		{"apps[0].token_file", false},
+		{"https://auth.example.com/oauth/callback", false},
 	}
 	for _, tt := range tests {
 		got := redact(tt.in)

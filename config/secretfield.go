@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -20,6 +21,13 @@ func (r *rawApp) secretField(e *errs, inline, file, field, fileField, what strin
 		path := r.path(file)
 		b, err := readSecretFile(path)
 		if err != nil {
+			if !looksLikePath(file) {
+				// The secret itself, given where its file belongs, would
+				// be repeated by the error: name the field only.
+				e.add(r.field(fileField), "give the path of a file holding the "+what+"; to give the "+what+" itself, use "+r.field(field),
+					"cannot read the %s from it (the value is not shown: it does not look like a file path, and may be the %s itself)", what, what)
+				return "", ""
+			}
 			e.add(r.field(fileField), "check the path; it is relative to the config file", "cannot read the %s: %v", what, err)
 			return "", ""
 		}
@@ -71,4 +79,11 @@ func readSecretFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d KiB: not a file holding one secret", path, maxSecretFile>>10)
 	}
 	return b, nil
+}
+
+// looksLikePath reports whether s reads as a file path: it has a
+// directory separator or a file extension, which tokens and client
+// secrets do not.
+func looksLikePath(s string) bool {
+	return strings.ContainsAny(s, `/\`) || filepath.Ext(s) != ""
 }
