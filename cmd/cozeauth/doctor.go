@@ -79,6 +79,8 @@ func runDoctor(cmd *cobra.Command, f doctorFlags) error {
 		switch {
 		case rep.OK:
 			u.note(doctor.OK, "Coze gave a token: `cozeauth token` and `cozeauth serve` will work")
+		case rep.NotChecked && !failed(rep):
+			u.note(doctor.Warn, fmt.Sprintf("the configuration loads, but doctor does not check %s apps yet: no token was asked for (exit status 1)", rep.Kind))
 		case rep.TokenObtained:
 			u.note(doctor.Fail, "Coze gave a token, but fix the ✗ above: `cozeauth serve` refuses this configuration")
 		default:
@@ -89,4 +91,14 @@ func runDoctor(cmd *cobra.Command, f doctorFlags) error {
 		return errReported
 	}
 	return nil
+}
+
+// failed reports whether any check of rep failed.
+func failed(rep *doctor.Report) bool {
+	for _, c := range rep.Checks {
+		if c.Status == doctor.Fail {
+			return true
+		}
+	}
+	return false
 }

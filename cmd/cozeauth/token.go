@@ -48,7 +48,7 @@ works, or with --json the whole answer. Errors go to stderr with exit status 1;
 // jwtRequest builds the request serve would send for the flags.
 func jwtRequest(cfg *config.Config, app *config.App, session string, duration int, scope string) (coze.JWTRequest, error) {
 	if app.JWT == nil {
-		return coze.JWTRequest{}, fmt.Errorf("app %q is a %s app: this command signs JWT assertions, which only JWT apps (kind jwt) have", app.Name, app.Kind)
+		return coze.JWTRequest{}, fmt.Errorf("app %q is a %s app: this version signs assertions and gets tokens from the command line for JWT apps (kind jwt) only", app.Name, app.Kind)
 	}
 	req := coze.JWTRequest{TokenURL: app.TokenURL(), DurationSeconds: app.Duration, Scope: app.Scope,
 		Claims: coze.Claims{SessionName: cfg.DefaultSession}}

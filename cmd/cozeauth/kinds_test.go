@@ -1,0 +1,114 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/cozeauth/cozeauth/broker"
+	"github.com/cozeauth/cozeauth/config"
+)
+
+const (
+	kindsPAT    = "pat_CmdT3stT0k3nN3v3rSh0wn0123456789"
+	kindsSecret = "CmdT3st-cl1ent-s3cret-n3ver-sh0wn"
+)
+
+// kindsConfig writes a config with a JWT app (the default) and one app of
+// every other kind.
+func kindsConfig(t *testing.T) string {
+	t.Helper()
+	testKeys(t)
+	dir := t.TempDir()
+	key := writeFile(t, dir, "private_key.pem", pkcs8PEM(t, keyA), 0o600)
+	writeFile(t, dir, "pat.txt", kindsPAT+"\n", 0o600)
+	writeFile(t, dir, "secret.txt", kindsSecret+"\n", 0o600)
+	return writeConfig(t, dir,
+		app{name: "jwt", region: "cn", clientID: testAppID, keyID: testKid, keyFile: key},
+		app{name: "pat", region: "cn", extra: "    kind: pat\n    token_file: pat.txt\n"},
+		app{name: "web", region: "cn", clientID: testAppID, extra: "    kind: web\n    client_secret_file: secret.txt\n    redirect_uri: https://a.example/cb\n"},
+		app{name: "pkce", region: "com", clientID: testAppID, extra: "    kind: pkce\n    redirect_uri: http://localhost:8080/cb\n"},
+		app{name: "device", region: "cn", clientID: testAppID, extra: "    kind: device\n    workspace_id: \"7001\"\n"})
+}
+
+// TestConfigCheckEveryKind: config check describes every kind and never
+// shows a token, a client secret or a key.
+func TestConfigCheckEveryKind(t *testing.T) {
+	cfg := kindsConfig(t)
+	out, errOut, code := cli(t, "", "config", "check", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+	wantAll(t, out, "app jwt (default)", "jwt (服务类应用", "RSA 2048 bits",
+		"app pat", "pat (个人/服务访问令牌", "personal access token (pat_…), from file ", "pat.txt (never shown)",
+		"app web", "web (OAuth 授权码", "redirect     https://a.example/cb", "client secret (客户端密钥) from file ", "secret.txt (never shown)",
+		"app pkce", "pkce (OAuth PKCE", "redirect     http://localhost:8080/cb", "login page   https://www.coze.com",
+		"app device", "device (OAuth 设备授权", "workspace    7001", "not yet: this version mints tokens for JWT apps only")
+	for _, s := range []string{kindsPAT, kindsSecret} {
+		if strings.Contains(out+errOut, s) {
+			t.Fatalf("config check shows a secret:\n%s", out)
+		}
+	}
+	noSecrets(t, out, pkcs8PEM(t, keyA))
+}
+
+// TestDoctorOtherKindsNotCheckedYet: doctor says plainly that it does not
+// check other kinds, fails none of their checks, and obtains no token.
+func TestDoctorOtherKindsNotCheckedYet(t *testing.T) {
+	cfg := kindsConfig(t)
+	for _, k := range []string{"pat", "web", "pkce", "device"} {
+		out, errOut, code := cli(t, "", "doctor", "--config", cfg, "--app", k)
+		if code != 1 {
+			t.Errorf("%s: exit %d, want 1 (no token obtained)", k, code)
+		}
+		wantAll(t, out, "✓ configuration", "not checked yet: this version of doctor checks JWT apps only", "doctor does not check "+k+" apps yet")
+		if strings.Contains(out, "✗") || strings.Contains(out+errOut, kindsPAT) || strings.Contains(out+errOut, kindsSecret) {
+			t.Errorf("%s: a failed check or a secret:\n%s%s", k, out, errOut)
+		}
+		out, _, _ = cli(t, "", "doctor", "--json", "--config", cfg, "--app", k)
+		var rep struct {
+			Kind       string `json:"kind"`
+			NotChecked bool   `json:"not_checked"`
+			OK         bool   `json:"ok"`
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Kind != k || !rep.NotChecked || rep.OK {
+			t.Errorf("%s: JSON report %+v (%v):\n%s", k, rep, err, out)
+		}
+	}
+}
+
+// TestTokenRefusesOtherKinds: `cozeauth token` and `jwt sign` explain
+// that they serve JWT apps only, instead of failing obscurely.
+func TestTokenRefusesOtherKinds(t *testing.T) {
+	cfg := kindsConfig(t)
+	for _, args := range [][]string{{"token", "--config", cfg, "--app", "pat"}, {"jwt", "sign", "--config", cfg, "--app", "web"}} {
+		out, errOut, code := cli(t, "", args...)
+		if code == 0 || !strings.Contains(errOut, "for JWT apps (kind jwt) only") {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+}
+
+// TestSourcesForJWTAppsOnly: serve builds Sources for JWT apps; the other
+// kinds have none yet, so the broker names them unknown rather than
+// minting with a nil signer.
+func TestSourcesForJWTAppsOnly(t *testing.T) {
+	c, err := config.LoadFile(kindsConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	newSource := jwtSources(newClient())
+	for i := range c.Apps {
+		a := &c.Apps[i]
+		if src := newSource(a); (src != nil) != (a.Kind == config.KindJWT) {
+			t.Errorf("app %s: source %v", a.Name, src)
+		}
+	}
+	b := newBroker(c, newSource)
+	defer b.Close()
+	_, _, err = b.Token(t.Context(), broker.Request{App: "pat", Session: "s"})
+	if !errors.Is(err, broker.ErrUnknownApp) {
+		t.Errorf("pat app: %v, want unknown app", err)
+	}
+}
