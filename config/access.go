@@ -94,7 +94,10 @@ func (c *Config) resolveAccess(fc *fileConfig, dir string, e *errs) {
 	a := &c.Access
 	a.TrustProxy = fc.TrustProxy
 	for _, app := range c.Apps {
-		if app.Scope != nil && !app.Channel {
+		switch {
+		case app.Scope != nil && app.Kind != KindJWT:
+			c.Warnings = append(c.Warnings, fmt.Sprintf("app %q: a %s app sends Coze no scope: its tokens carry every permission it was granted; only the gateway of gateway_only policies enforces the scope", app.Name, app.Kind))
+		case app.Scope != nil && !app.Channel:
 			c.Warnings = append(c.Warnings, fmt.Sprintf("app %q: Coze ignores scope for apps that are not channel apps (channel: true): its tokens carry every permission the app has; only the gateway of gateway_only policies enforces the scope", app.Name))
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/cozeauth/cozeauth/config"
-	"github.com/cozeauth/cozeauth/coze"
 )
 
 // Secrets of the tests: none may appear in an error or a warning.
@@ -474,5 +473,18 @@ func TestKindOnlyItsSubStruct(t *testing.T) {
 		!config.KindPKCE.UserDelegated() || !config.KindDevice.UserDelegated() {
 		t.Error("UserDelegated is wrong")
 	}
-	var _ = coze.RegionCN
+}
+
+// TestScopeOnOtherKindsWarns: a scope on an app that sends Coze none is
+// enforced by the gateway only, and the warning says so without pointing
+// at channel: true, which only JWT apps may set.
+func TestScopeOnOtherKindsWarns(t *testing.T) {
+	cfg, err := config.LoadFile(writeConfig(t, "apps:\n  - {name: p, kind: pat, token: "+testPAT+", scope: {account_permission: {permission_list: [Connector.botChat]}}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := strings.Join(cfg.Warnings, "\n")
+	if !strings.Contains(w, `app "p": a pat app sends Coze no scope`) || strings.Contains(w, "channel: true") || strings.Contains(w, testPAT) {
+		t.Errorf("warnings = %q", w)
+	}
 }
