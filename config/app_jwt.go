@@ -2,7 +2,6 @@ package config
 
 import (
 	"crypto/rsa"
-	"os"
 	"strings"
 	"time"
 
@@ -60,7 +59,7 @@ func (r *rawApp) resolveKey(j *JWTApp, e *errs) {
 		path := r.path(r.PrivateKeyFile)
 		j.KeySource = "file " + path
 		j.KeyFile = path
-		b, err := os.ReadFile(path)
+		b, err := readSecretFile(path) // bounded: a path to a device or a huge file is not a key
 		if err != nil {
 			e.add(field, "check the path; keys made by `cozeauth keygen` are in its --out directory", "cannot read the private key: %v", err)
 			return
