@@ -3,7 +3,7 @@ package coze_test
 import (
 	"context"
 	"errors"
-		"io"
+	"io"
 	"net/http"
 	"slices"
 	"strings"

@@ -92,7 +92,10 @@ func TestSpendingRequestNotResentAfterAnswerOrDrop(t *testing.T) {
 				t.Errorf("error = %v, want Coze's temporary 503, not a dead grant", err)
 			}
 		}},
-		{"429", func(w http.ResponseWriter) { w.Header().Set("Retry-After", "0"); http.Error(w, `{"error_code":"too_many_requests"}`, 429) }, nil},
+		{"429", func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "0")
+			http.Error(w, `{"error_code":"too_many_requests"}`, 429)
+		}, nil},
 		{"dropped", func(w http.ResponseWriter) {
 			conn, _, _ := w.(http.Hijacker).Hijack()
 			conn.Close()
