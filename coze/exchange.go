@@ -53,10 +53,22 @@ type TokenRequest struct {
 //     *Error).
 //
 // Any other answer returns at once: Coze's refusal as *Error, a missing
-// answer as *UnreachableError. A token is returned only when it is safe to
-// send as a header and expires in the future, within Coze's longest grant.
+// answer as *UnreachableError. Redirects are not followed (a 3xx is an
+// *Error), so a body carrying a code or a refresh token never goes
+// anywhere but r.URL. A token is returned only when it is safe to send as
+// a header and expires in the future, within Coze's longest grant.
+//
+// One exception keeps a rotated grant from being lost: when a request that
+// is not idempotent gets an HTTP 200 that is refused as malformed (say, an
+// expiry this machine's clock cannot believe) but carries a well-formed
+// refresh_token, Exchange returns that error together with a Token holding
+// only the RefreshToken (no AccessToken). Coze has spent the old
+// credential; store the new one.
 func (c *Client) Exchange(ctx context.Context, r TokenRequest) (*Token, error) {
-	return send(ctx, c, r, parseTokenResponse)
+	if r.Idempotent {
+		return send(ctx, c, r, parseTokenResponse)
+	}
+	return send(ctx, c, r, parseSpendingResponse)
 }
 
 // send is Exchange for any answer: parse reads the body of each response.
@@ -135,7 +147,9 @@ func once[T any](ctx context.Context, c *Client, r TokenRequest, payload []byte,
 			SetBearer(req.Header, b)
 		}
 	}
-	resp, err := c.httpClient().Do(req)
+	hc := *c.httpClient()
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := hc.Do(req)
 	if err != nil {
 		return zero, &UnreachableError{URL: redactURL(r.URL), Timeout: isTimeout(err),
 			NotSent: !connected.Load() && beforeConnection(err), Err: stripURL(err)}

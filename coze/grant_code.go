@@ -28,7 +28,9 @@ type CodeRequest struct {
 // A code is single use, so the exchange is not idempotent: it is sent
 // again only if it provably never left this machine (see Exchange). Coze's
 // refusal of a used, expired or unknown code satisfies IsDeadGrant: start
-// a new login. The token's RefreshToken is empty if Coze sent none.
+// a new login. The token's RefreshToken is empty if Coze sent none. As
+// with RefreshToken, a malformed HTTP 200 may come with a Token holding
+// only the grant's RefreshToken: store it.
 // Secrets never appear in the error.
 func (c *Client) CodeToken(ctx context.Context, r CodeRequest) (*Token, error) {
 	const what = "authorization code exchange"

@@ -24,7 +24,9 @@ type RefreshRequest struct {
 // Coze rotates refresh tokens: once it answers, the old one is spent and
 // the returned Token's RefreshToken is the grant's from now on; store it
 // before using the access token. (If an answer ever lacks one, the old one
-// stays the grant's, as RFC 6749 allows.)
+// stays the grant's, as RFC 6749 allows.) Should Coze's HTTP 200 be
+// refused as malformed, the error comes with a Token holding only the new
+// RefreshToken if it was well formed: store it all the same.
 //
 // The redemption is not idempotent and is never sent twice once it may
 // have reached Coze (see Exchange). On an *UnreachableError whose NotSent

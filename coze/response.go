@@ -74,6 +74,21 @@ func refusal(status int, h http.Header, data []byte, missing string) *Error {
 	return e
 }
 
+// parseSpendingResponse is parseTokenResponse for a request that spent a
+// one-time credential: an HTTP 200 refused as malformed still yields its
+// refresh token, when that is well formed, beside the error.
+func parseSpendingResponse(resp *http.Response, data []byte) (*Token, error) {
+	tok, err := parseTokenResponse(resp, data)
+	if err == nil || resp.StatusCode != http.StatusOK {
+		return tok, err
+	}
+	var tr tokenResponse
+	if json.Unmarshal(data, &tr) == nil && headerSafe(tr.RefreshToken) {
+		return &Token{RefreshToken: tr.RefreshToken}, err
+	}
+	return nil, err
+}
+
 // checkToken explains why tok cannot be used, or returns "".
 func checkToken(tok *Token, now time.Time) string {
 	switch {

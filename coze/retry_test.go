@@ -3,8 +3,11 @@ package coze_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -204,4 +207,53 @@ func TestSpendingRequestResentWhenNeverSent(t *testing.T) {
 			t.Errorf("%d dials, want the 3 attempts", d.dials.Load())
 		}
 	})
+}
+
+// TestSpentGrantKeptFromMalformedAnswer: Coze redeemed the refresh token
+// and answered 200 with a new one, but the access token's expiry cannot be
+// believed here (a wrong clock). The error must come with the new refresh
+// token, or the grant is lost; an idempotent exchange gets no such token.
+func TestSpentGrantKeptFromMalformedAnswer(t *testing.T) {
+	_, srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"access_token":"czs_x","expires_in":%d,"refresh_token":"rt_rotated"}`, time.Now().Add(-time.Hour).Unix())
+	})
+	tok, err := spends[0].call(fastClient(3), coze.TokenURL(srv.URL, "", ""))
+	ce, ok := coze.AsError(err)
+	if !ok || ce.Code != "malformed_response" {
+		t.Fatalf("error = %v, want malformed_response", err)
+	}
+	if tok == nil || tok.RefreshToken != "rt_rotated" || tok.AccessToken != "" || tok.Valid(time.Now(), 0) {
+		t.Fatalf("token = %+v, want only the rotated refresh token", tok)
+	}
+	if strings.Contains(err.Error(), "rt_rotated") {
+		t.Errorf("error %q carries the refresh token", err)
+	}
+	if tok, err := idempotentCall(fastClient(1), coze.TokenURL(srv.URL, "", "")); tok != nil || err == nil {
+		t.Errorf("idempotent exchange = %+v, %v; want no token", tok, err)
+	}
+	// A refresh token that could not be sent again is not handed on.
+	_, bad := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"access_token":"czs_x","refresh_token":"rt bad"}`)
+	})
+	if tok, err := spends[0].call(fastClient(3), coze.TokenURL(bad.URL, "", "")); tok != nil || err == nil {
+		t.Errorf("malformed refresh token: %+v, %v; want no token", tok, err)
+	}
+}
+
+// TestTokenRequestsFollowNoRedirect: a redirect from the token endpoint
+// would carry the code or refresh token to another host; it is an error.
+func TestTokenRequestsFollowNoRedirect(t *testing.T) {
+	elsewhere, other := newRecorder(t, tokenAnswer)
+	_, srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/steal", http.StatusTemporaryRedirect)
+	})
+	for _, sp := range spends {
+		_, err := sp.call(fastClient(3), coze.TokenURL(srv.URL, "", ""))
+		if ce, ok := coze.AsError(err); !ok || ce.Status != http.StatusTemporaryRedirect {
+			t.Errorf("%s: error = %v, want the 307 as Coze's answer", sp.name, err)
+		}
+	}
+	if n := len(elsewhere.requests()); n != 0 {
+		t.Errorf("the redirect target got %d requests", n)
+	}
 }
