@@ -12,12 +12,11 @@ import (
 
 // Bounds on a device code answer.
 const (
-	maxUserCodeLen        = 64
-	maxVerificationURI    = 2048
-	defaultDeviceExpiry   = 5 * time.Minute // Coze's documented default
-	maxDeviceExpiry       = 24 * time.Hour
-	DefaultDeviceInterval = 5 * time.Second
-	maxDeviceInterval     = 10 * time.Minute
+	maxUserCodeLen      = 64
+	maxVerificationURI  = 2048
+	defaultDeviceExpiry = 5 * time.Minute // Coze's documented default
+	maxDeviceExpiry     = 24 * time.Hour
+	maxDeviceInterval   = 10 * time.Minute
 )
 
 type deviceResponse struct {

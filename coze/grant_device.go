@@ -11,6 +11,10 @@ import (
 // GrantDeviceCode is the grant_type of a device poll.
 const GrantDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
 
+// DefaultDeviceInterval is the wait between device polls when Coze's
+// answer gives none (RFC 8628's default, and Coze's).
+const DefaultDeviceInterval = 5 * time.Second
+
 // DeviceCodeRequest starts a device login.
 type DeviceCodeRequest struct {
 	APIBase     string // e.g. https://api.coze.cn
