@@ -47,7 +47,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	r2 := req.Clone(req.Context())
-	r2.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	coze.SetBearer(r2.Header, tok.AccessToken)
 	base := t.Base
 	if base == nil {
 		base = http.DefaultTransport

@@ -508,7 +508,7 @@ func TestExchangeResponses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := answer(tt.status, strings.ReplaceAll(tt.body, "EXP", strconv.FormatInt(exp, 10)))
 			defer srv.Close()
-			tok, err := fastClient(1).Exchange(context.Background(), srv.URL, nil, map[string]string{"grant_type": "x"})
+			tok, err := fastClient(1).Exchange(context.Background(), coze.TokenRequest{URL: srv.URL, Body: map[string]string{"grant_type": "x"}, Idempotent: true})
 			if tt.wantTok != nil {
 				if err != nil {
 					t.Fatal(err)
@@ -572,7 +572,7 @@ func TestExchangeRequest(t *testing.T) {
 		mu.Lock()
 		got = nil
 		mu.Unlock()
-		if _, err := c.Exchange(context.Background(), srv.URL, tt.bearer, map[string]any{"grant_type": "g", "n": 1}); err != nil {
+		if _, err := c.Exchange(context.Background(), coze.TokenRequest{URL: srv.URL, Bearer: tt.bearer, Body: map[string]any{"grant_type": "g", "n": 1}, Idempotent: true}); err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
 		if len(got) != 1 {
@@ -594,12 +594,12 @@ func TestExchangeRequest(t *testing.T) {
 	mu.Lock()
 	got = nil
 	mu.Unlock()
-	_, err := fastClient(3).Exchange(context.Background(), srv.URL, func() (string, error) { return "", errors.New("no key") }, struct{}{})
+	_, err := fastClient(3).Exchange(context.Background(), coze.TokenRequest{URL: srv.URL, Bearer: func() (string, error) { return "", errors.New("no key") }, Body: struct{}{}, Idempotent: true})
 	if err == nil || !strings.Contains(err.Error(), "no key") || len(got) != 0 {
 		t.Errorf("failing bearer: err %v, %d requests", err, len(got))
 	}
 	// A body that cannot be encoded is refused up front.
-	if _, err := c.Exchange(context.Background(), srv.URL, nil, func() {}); err == nil || len(got) != 0 {
+	if _, err := c.Exchange(context.Background(), coze.TokenRequest{URL: srv.URL, Body: func() {}, Idempotent: true}); err == nil || len(got) != 0 {
 		t.Errorf("unencodable body: err %v, %d requests", err, len(got))
 	}
 }
@@ -612,7 +612,7 @@ func TestExchangeUnreachable(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
 	raw := "http://user:hunter2@" + addr + "/api/permission/oauth2/token?sig=topsecret"
-	_, err = fastClient(2).Exchange(context.Background(), raw, nil, struct{}{})
+	_, err = fastClient(2).Exchange(context.Background(), coze.TokenRequest{URL: raw, Body: struct{}{}, Idempotent: true})
 	var ue *coze.UnreachableError
 	if !errors.As(err, &ue) {
 		t.Fatalf("error %T %v, want *coze.UnreachableError", err, err)
@@ -635,7 +635,7 @@ func TestExchangeUnreachable(t *testing.T) {
 }
 
 func TestExchangeBadURL(t *testing.T) {
-	_, err := fastClient(3).Exchange(context.Background(), "http://[::1:bad/token", nil, struct{}{})
+	_, err := fastClient(3).Exchange(context.Background(), coze.TokenRequest{URL: "http://[::1:bad/token", Body: struct{}{}, Idempotent: true})
 	if err == nil {
 		t.Fatal("no error for an invalid URL")
 	}

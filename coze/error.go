@@ -35,9 +35,15 @@ func (e *Error) Error() string {
 // 429).
 func (e *Error) Temporary() bool { return e.Status >= 500 || e.Status == 429 }
 
-// Well-known error codes.
+// Well-known error codes of Coze's OAuth endpoints.
 const (
 	CodeInvalidClient        = "invalid_client"
+	CodeInvalidRequest       = "invalid_request"
+	CodeInvalidGrant         = "invalid_grant"
+	CodeUnsupportedGrantType = "unsupported_grant_type"
+	CodeAccessDeny           = "access_deny" // the app is deactivated, of the wrong type, or the login session is invalid
+	CodeInternalError        = "internal_error"
+	// Device flow polling.
 	CodeAuthorizationPending = "authorization_pending"
 	CodeSlowDown             = "slow_down"
 	CodeAccessDenied         = "access_denied"
@@ -49,6 +55,10 @@ const (
 type UnreachableError struct {
 	URL     string
 	Timeout bool
+	// NotSent is true when the request provably never left this machine:
+	// no connection was ever made (DNS failure, connection refused). When
+	// false, Coze may have received and acted on it.
+	NotSent bool
 	Err     error
 }
 

@@ -1,6 +1,7 @@
 package coze
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -35,7 +36,7 @@ func parseTokenAnswer(status int, h http.Header, data []byte, now time.Time) (*T
 		if err := json.Unmarshal(data, &tr); err == nil && tr.AccessToken != "" && tr.ExpiresIn > 0 {
 			tok := &Token{
 				AccessToken:  tr.AccessToken,
-				TokenType:    orDefault(tr.TokenType, "Bearer"),
+				TokenType:    cmp.Or(tr.TokenType, "Bearer"),
 				ExpiresAt:    expiresAt(tr.ExpiresIn, now),
 				RefreshToken: tr.RefreshToken,
 			}
@@ -45,11 +46,19 @@ func parseTokenAnswer(status int, h http.Header, data []byte, now time.Time) (*T
 			return tok, nil
 		}
 	}
-	e := &Error{Status: status, LogID: logID, RetryAfter: parseRetryAfter(h.Get("Retry-After"))}
+	return nil, refusal(status, h, data, "HTTP 200 without access_token and expires_in")
+}
+
+// refusal reads an answer that carries no usable result as an *Error:
+// Coze's error_code (or error, or an API code) and message, its log id and
+// Retry-After. An HTTP 200 without an error code is a malformed_response
+// with the message missing.
+func refusal(status int, h http.Header, data []byte, missing string) *Error {
+	e := &Error{Status: status, LogID: cleanText(h.Get("X-Tt-Logid"), maxLogIDLen), RetryAfter: parseRetryAfter(h.Get("Retry-After"))}
 	var er errorResponse
 	if json.Unmarshal(data, &er) == nil {
-		e.Code = cleanText(orDefault(er.ErrorCode, er.Error), maxErrorText)
-		e.Message = cleanText(orDefault(er.ErrorMessage, er.Msg), maxErrorText)
+		e.Code = cleanText(cmp.Or(er.ErrorCode, er.Error), maxErrorText)
+		e.Message = cleanText(cmp.Or(er.ErrorMessage, er.ErrorDescription, er.Msg), maxErrorText)
 		if e.Code == "" && er.Code != 0 {
 			e.Code = fmt.Sprint(er.Code)
 		}
@@ -57,12 +66,27 @@ func parseTokenAnswer(status int, h http.Header, data []byte, now time.Time) (*T
 	if status == http.StatusOK && e.Code == "" {
 		e.Status = http.StatusBadGateway
 		e.Code = "malformed_response"
-		e.Message = "HTTP 200 without access_token and expires_in"
+		e.Message = missing
 	}
 	if e.Code == "" && e.Message == "" {
 		e.Message = http.StatusText(status)
 	}
-	return nil, e
+	return e
+}
+
+// parseSpendingResponse is parseTokenResponse for a request that spent a
+// one-time credential: an HTTP 200 refused as malformed still yields its
+// refresh token, when that is well formed, beside the error.
+func parseSpendingResponse(resp *http.Response, data []byte) (*Token, error) {
+	tok, err := parseTokenResponse(resp, data)
+	if err == nil || resp.StatusCode != http.StatusOK {
+		return tok, err
+	}
+	var tr tokenResponse
+	if json.Unmarshal(data, &tr) == nil && headerSafe(tr.RefreshToken) {
+		return &Token{RefreshToken: tr.RefreshToken}, err
+	}
+	return nil, err
 }
 
 // checkToken explains why tok cannot be used, or returns "".

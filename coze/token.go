@@ -27,6 +27,8 @@ type errorResponse struct {
 	Error        string `json:"error"`
 	ErrorCode    string `json:"error_code"`
 	ErrorMessage string `json:"error_message"`
+	// RFC 6749's name, used by the device flow's errors.
+	ErrorDescription string `json:"error_description"`
 	// API-style errors.
 	Code int    `json:"code"`
 	Msg  string `json:"msg"`

@@ -121,7 +121,7 @@ func rewrite(pr *httputil.ProxyRequest) {
 	for _, h := range callerHeaders {
 		out.Header.Del(h)
 	}
-	out.Header.Set("Authorization", "Bearer "+call.token)
+	coze.SetBearer(out.Header, call.token)
 	if call.body != nil {
 		body := call.body
 		out.Body = io.NopCloser(bytes.NewReader(body))

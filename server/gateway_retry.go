@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/cozeauth/cozeauth/broker"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // errMint marks a failure to get a fresh token during a replay.
@@ -46,7 +47,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		call.token = tok.AccessToken
 		again := req.Clone(ctx)
-		again.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		coze.SetBearer(again.Header, tok.AccessToken)
 		if call.body != nil {
 			again.Body = io.NopCloser(bytes.NewReader(call.body))
 		} else {
