@@ -1,6 +1,3 @@
-// Package policy decides who may get which token: client keys, policies
-// (apps, scope, duration, session naming, origins) and rate limits. It
-// makes pure decisions over plain values; it knows nothing of HTTP.
 package policy
 
 import (
