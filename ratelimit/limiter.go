@@ -16,9 +16,10 @@ var ErrLimited = errors.New("rate limit reached")
 // client, an IP, an app), bounded in memory: when full, buckets that have
 // refilled are dropped first (they hold nothing worth keeping), and only
 // if none has, an arbitrary one, which then starts full again: the bound
-// only ever errs toward allowing. A key that must never be handed a fresh
-// burst (the broker's per-app mint cap) needs a Limiter with room for all
-// its keys. Each bucket's clock never steps back: a reading older than
+// only ever errs toward allowing. The bound is kept per shard (keys are
+// spread over 16 by a random hash), so a Limiter of one key, as the
+// broker's per-app mint cap is, never evicts it; several keys that must
+// never be handed a fresh burst need maxKeys well above their number. Each bucket's clock never steps back: a reading older than
 // the bucket's latest counts as that latest, so readings that arrive out
 // of order refill no interval twice. A nil *Limiter, or one of an
 // Unlimited rate, allows everything and tracks nothing. A Limiter is safe
