@@ -2,7 +2,9 @@ package broker
 
 import (
 	"maps"
+	"time"
 
+	"github.com/cozeauth/cozeauth/ratelimit"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -11,15 +13,15 @@ import (
 // request reads it with one atomic load.
 type appSet struct {
 	sources map[string]Source
-	limits  map[string]*mintLimiter
+	limits  map[string]*ratelimit.Limiter
 	status  map[string]*appStatus
 	flights map[string]*singleflight.Group
-	rates   map[string]Rate
+	rates   map[string]ratelimit.Rate
 }
 
-func newAppSet(sources map[string]Source, rates map[string]Rate, prev *appSet) *appSet {
-	s := &appSet{sources: maps.Clone(sources), limits: map[string]*mintLimiter{}, status: map[string]*appStatus{},
-		flights: map[string]*singleflight.Group{}, rates: map[string]Rate{}}
+func newAppSet(sources map[string]Source, rates map[string]ratelimit.Rate, prev *appSet) *appSet {
+	s := &appSet{sources: maps.Clone(sources), limits: map[string]*ratelimit.Limiter{}, status: map[string]*appStatus{},
+		flights: map[string]*singleflight.Group{}, rates: map[string]ratelimit.Rate{}}
 	for name, src := range sources {
 		same := prev != nil && prev.sources[name] == src
 		if same {
@@ -28,14 +30,14 @@ func newAppSet(sources map[string]Source, rates map[string]Rate, prev *appSet) *
 			s.status[name], s.flights[name] = &appStatus{}, &singleflight.Group{}
 		}
 		r, ok := rates[name]
-		if !ok || r.PerSecond <= 0 {
+		if !ok || r.Unlimited() {
 			continue
 		}
 		s.rates[name] = r
 		if prev != nil && prev.rates[name] == r && prev.limits[name] != nil {
 			s.limits[name] = prev.limits[name] // a reload hands out no fresh burst
 		} else {
-			s.limits[name] = newMintLimiter(r)
+			s.limits[name] = newMintLimiter(r, time.Now)
 		}
 	}
 	return s
@@ -48,7 +50,7 @@ func newAppSet(sources map[string]Source, rates map[string]Rate, prev *appSet) *
 // every cached token at once, and its next mints use the new Source.
 // Mints already in flight for a changed app finish, but their tokens are
 // not kept. It returns how many cached tokens were dropped.
-func (b *Broker) Replace(sources map[string]Source, rates map[string]Rate) int {
+func (b *Broker) Replace(sources map[string]Source, rates map[string]ratelimit.Rate) int {
 	b.replaceMu.Lock()
 	defer b.replaceMu.Unlock()
 	prev := b.set.Load()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/ratelimit"
 )
 
 // Options tune a Broker. Zero values take the documented defaults.
@@ -47,21 +48,17 @@ type Options struct {
 	MintTimeout time.Duration // one mint, retries included; 30s
 	WaitTimeout time.Duration // how long a caller waits for a mint; 20s
 	Shared      Shared        // optional store shared by replicas
-	// MintRate caps upstream mints per app per second (the Coze quota),
-	// however many distinct sessions arrive. A mint waits at most
-	// MintWait (default 2s) for its turn, then fails with ErrThrottled.
-	MintRate map[string]Rate
+	// MintRate caps upstream mints per app (the Coze quota), however
+	// many distinct sessions arrive: no more than Burst + PerSecond·t
+	// mints start in any interval t. A mint waits at most MintWait
+	// (default 2s) for its turn, then fails with ErrThrottled. An app
+	// absent or Unlimited has no cap.
+	MintRate map[string]ratelimit.Rate
 	MintWait time.Duration
 	// RetryWindow is how often Invalidate may drop one key's token: a
 	// second 401 within it is passed to the caller instead of minting
 	// again; 30s.
 	RetryWindow time.Duration
-}
-
-// Rate is a mint budget: PerSecond sustained, Burst at once.
-type Rate struct {
-	PerSecond float64
-	Burst     int
 }
 
 // ErrThrottled means the app's mint rate cap was reached; retry shortly.
@@ -309,15 +306,12 @@ func (b *Broker) wait(ctx context.Context, app string) error {
 	if l == nil {
 		return nil
 	}
-	ok, err := l.wait(ctx, b.opts.MintWait)
-	if err != nil {
-		return err
-	}
-	if !ok {
+	err := l.Wait(ctx, app, b.opts.MintWait)
+	if errors.Is(err, ratelimit.ErrLimited) {
 		b.failures.Add(1)
 		return ErrThrottled
 	}
-	return nil
+	return err
 }
 
 // fromShared returns the state of a token from the shared store that is

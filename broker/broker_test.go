@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/ratelimit"
 )
 
 // fakeSource mints tokens of a fixed lifetime, counting calls; gate, when
@@ -498,7 +499,7 @@ func TestLateMissDoesNotMintAgain(t *testing.T) {
 func TestMintRateCapsDistinctSessions(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src := &fakeSource{life: time.Hour}
-		b := New(map[string]Source{"app": src}, Options{MintRate: map[string]Rate{"app": {PerSecond: 5, Burst: 5}}, MintWait: time.Second})
+		b := New(map[string]Source{"app": src}, Options{MintRate: map[string]ratelimit.Rate{"app": {PerSecond: 5, Burst: 5}}, MintWait: time.Second})
 		defer b.Close()
 		var ok, throttled atomic.Int64
 		var wg sync.WaitGroup
@@ -536,7 +537,7 @@ func TestMintRateCapsDistinctSessions(t *testing.T) {
 func TestThrottledLeavesNoEntry(t *testing.T) {
 	src := &fakeSource{life: time.Hour}
 	b := New(map[string]Source{"app": src}, Options{MaxEntries: 100,
-		MintRate: map[string]Rate{"app": {PerSecond: 0.001, Burst: 1}}, MintWait: time.Millisecond})
+		MintRate: map[string]ratelimit.Rate{"app": {PerSecond: 0.001, Burst: 1}}, MintWait: time.Millisecond})
 	defer b.Close()
 	idle := Request{App: "app", Session: "idle"}
 	mustToken(t, b, idle)
@@ -562,7 +563,7 @@ func TestMintRateHoldsUnderContention(t *testing.T) {
 	}
 	const perSecond, burst = 50, 50
 	src := &fakeSource{life: time.Hour}
-	b := New(map[string]Source{"app": src}, Options{MintRate: map[string]Rate{"app": {PerSecond: perSecond, Burst: burst}}})
+	b := New(map[string]Source{"app": src}, Options{MintRate: map[string]ratelimit.Rate{"app": {PerSecond: perSecond, Burst: burst}}})
 	defer b.Close()
 	var seq atomic.Int64
 	var wg sync.WaitGroup

@@ -1,9 +1,3 @@
-// Package broker is the one place Coze tokens are reused: an in-memory
-// cache bounded in bytes and in entries, with a share per owner so that
-// one client cannot evict everyone else's tokens and a sweeper that drops
-// expired entries; one upstream mint per key however many callers ask,
-// refresh ahead of expiry, negative caching of failures, and an optional
-// shared store so several replicas mint once between them.
 package broker
 
 import (

@@ -1,6 +1,3 @@
-// Package policy decides who may get which token: client keys, policies
-// (apps, scope, duration, session naming, origins) and rate limits. It
-// makes pure decisions over plain values; it knows nothing of HTTP.
 package policy
 
 import (
@@ -11,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/ratelimit"
 )
 
 // SessionMode says how a policy forms the Coze session_name.
@@ -74,14 +72,9 @@ func (p *Policy) Mode() SessionMode {
 }
 
 // Rate is a token bucket: PerSecond sustained, Burst at once. Zero is no
-// limit.
-type Rate struct {
-	PerSecond float64
-	Burst     int
-}
-
-// Unlimited reports whether r imposes nothing.
-func (r Rate) Unlimited() bool { return r.PerSecond <= 0 }
+// limit. It is ratelimit.Rate, the one rate type config, policy and
+// broker share.
+type Rate = ratelimit.Rate
 
 // Input is what the caller asked for, as the server understood it.
 type Input struct {

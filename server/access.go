@@ -9,6 +9,7 @@ import (
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/policy"
+	"github.com/cozeauth/cozeauth/ratelimit"
 )
 
 // limiterKeys bounds each rate limiter's memory.
@@ -26,8 +27,8 @@ type access struct {
 	policies   map[string]*policy.Policy
 	public     map[string]*policy.Policy // by origin
 	origins    map[string]bool           // allowed by any policy, for preflight
-	perKey     map[string]*policy.Limiter
-	perIP      map[string]*policy.Limiter
+	perKey     map[string]*ratelimit.Limiter
+	perIP      map[string]*ratelimit.Limiter
 	cookie     config.Cookie
 	trustProxy bool
 	lastUsed   map[string]*atomic.Int64 // client name -> unix seconds
@@ -47,7 +48,7 @@ func newAccess(cfg *config.Config, prev *access) (*access, error) {
 		return nil, err
 	}
 	acc := &access{cfg: cfg, open: a.Open(), keys: keys, clients: map[string]*policy.Client{}, policies: map[string]*policy.Policy{}, public: map[string]*policy.Policy{},
-		origins: map[string]bool{}, perKey: map[string]*policy.Limiter{}, perIP: map[string]*policy.Limiter{},
+		origins: map[string]bool{}, perKey: map[string]*ratelimit.Limiter{}, perIP: map[string]*ratelimit.Limiter{},
 		cookie: a.Cookie, trustProxy: a.TrustProxy, lastUsed: map[string]*atomic.Int64{}}
 	if acc.targets, acc.wsTargets, err = gatewayTargets(cfg); err != nil {
 		return nil, err
@@ -85,7 +86,7 @@ func newAccess(cfg *config.Config, prev *access) (*access, error) {
 
 // keepLimiter reuses the previous generation's buckets when the rate did
 // not change, so a reload does not hand every caller a fresh burst.
-func keepLimiter(prev *access, p *policy.Policy, perKey bool) *policy.Limiter {
+func keepLimiter(prev *access, p *policy.Policy, perKey bool) *ratelimit.Limiter {
 	rate := p.PerIP
 	if perKey {
 		rate = p.PerKey
@@ -105,7 +106,7 @@ func keepLimiter(prev *access, p *policy.Policy, perKey bool) *policy.Limiter {
 			}
 		}
 	}
-	return policy.NewLimiter(rate, limiterKeys)
+	return ratelimit.New(rate, limiterKeys)
 }
 
 func (a *access) touch(client string, now time.Time) {

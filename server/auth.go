@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cozeauth/cozeauth/policy"
+	"github.com/cozeauth/cozeauth/ratelimit"
 )
 
 // caller is who is asking, after authentication.
@@ -134,7 +135,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 	return c, nil
 }
 
-func limit(l *policy.Limiter, key, who string) *policy.Denied {
+func limit(l *ratelimit.Limiter, key, who string) *policy.Denied {
 	if l == nil || key == "" {
 		return nil
 	}

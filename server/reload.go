@@ -11,6 +11,7 @@ import (
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/policy"
+	"github.com/cozeauth/cozeauth/ratelimit"
 )
 
 // ErrWouldOpen refuses a reload that would turn a server that requires
@@ -155,11 +156,11 @@ func (s *Server) sourcesFor(cfg *config.Config, prev *access) map[string]broker.
 }
 
 // mintRates is each app's cap on upstream mints, for the broker.
-func mintRates(cfg *config.Config) map[string]broker.Rate {
-	rates := map[string]broker.Rate{}
+func mintRates(cfg *config.Config) map[string]ratelimit.Rate {
+	rates := map[string]ratelimit.Rate{}
 	for _, a := range cfg.Apps {
 		if !a.MintRate.Unlimited() {
-			rates[a.Name] = broker.Rate{PerSecond: a.MintRate.PerSecond, Burst: a.MintRate.Burst}
+			rates[a.Name] = a.MintRate
 		}
 	}
 	return rates

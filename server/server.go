@@ -1,8 +1,3 @@
-// Package server is cozeauth's HTTP face: it authenticates callers,
-// applies their policy, and then either answers a token (the
-// Worker-compatible token API) or forwards their Coze API call with the
-// token injected (the gateway); plus CORS, the audit log, health and
-// readiness. Tokens come from a broker.Broker; it holds no secrets itself.
 package server
 
 import (

@@ -4,6 +4,7 @@ import (
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/ratelimit"
 )
 
 // jwtSources builds a JWT app's Source over client; the server calls it
@@ -22,14 +23,14 @@ func jwtSources(client *coze.Client) func(*config.App) broker.Source {
 // newBroker builds the broker with one Source per configured app.
 func newBroker(cfg *config.Config, newSource func(*config.App) broker.Source) *broker.Broker {
 	sources := make(map[string]broker.Source, len(cfg.Apps))
-	rates := map[string]broker.Rate{}
+	rates := map[string]ratelimit.Rate{}
 	for i := range cfg.Apps {
 		a := &cfg.Apps[i]
 		if src := newSource(a); src != nil {
 			sources[a.Name] = src
 		}
 		if !a.MintRate.Unlimited() {
-			rates[a.Name] = broker.Rate{PerSecond: a.MintRate.PerSecond, Burst: a.MintRate.Burst}
+			rates[a.Name] = a.MintRate
 		}
 	}
 	return broker.New(sources, broker.Options{MaxEntries: cfg.Cache.MaxEntries, MaxBytes: cfg.Cache.MaxBytes, Skew: cfg.Cache.Skew, MintRate: rates})

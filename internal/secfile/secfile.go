@@ -1,5 +1,3 @@
-// Package secfile checks that files holding secrets are private to their
-// owner.
 package secfile
 
 import (

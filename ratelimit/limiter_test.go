@@ -1,8 +1,9 @@
-package policy
+package ratelimit
 
 import (
 	"fmt"
 	"hash/maphash"
+	"math"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -10,7 +11,7 @@ import (
 	"time"
 )
 
-// fakeClock is a settable clock for Limiter.nowFunc.
+// fakeClock is a settable clock for NewWithClock.
 type fakeClock struct {
 	mu  sync.Mutex
 	now time.Time
@@ -30,9 +31,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 func newTestLimiter(r Rate, maxKeys int) (*Limiter, *fakeClock) {
 	clk := &fakeClock{now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-	l := NewLimiter(r, maxKeys)
-	l.nowFunc = clk.Now
-	return l, clk
+	return NewWithClock(r, maxKeys, clk.Now), clk
 }
 
 func (l *Limiter) size() int {
@@ -135,8 +134,8 @@ func TestLimiterRefusalsDoNotDrain(t *testing.T) {
 }
 
 func TestLimiterUnlimited(t *testing.T) {
-	for _, r := range []Rate{{}, {PerSecond: 0, Burst: 5}, {PerSecond: -1, Burst: 1}} {
-		l := NewLimiter(r, 16)
+	for _, r := range []Rate{{}, {PerSecond: 0, Burst: 5}, {PerSecond: -1, Burst: 1}, {PerSecond: math.Inf(1), Burst: 1}, {PerSecond: math.NaN()}} {
+		l := New(r, 16)
 		for i := range 1000 {
 			if ok, wait := l.Allow("k"); !ok || wait != 0 {
 				t.Fatalf("%+v: request %d refused", r, i)
@@ -156,7 +155,7 @@ func TestLimiterUnlimited(t *testing.T) {
 // in a synctest bubble whose fake time moves only on Sleep.
 func TestLimiterRealClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		l := NewLimiter(Rate{PerSecond: 1, Burst: 2}, 100)
+		l := New(Rate{PerSecond: 1, Burst: 2}, 100)
 		for range 2 {
 			if ok, _ := l.Allow("k"); !ok {
 				t.Fatal("burst refused")
@@ -240,8 +239,8 @@ func TestLimiterEvictsRefilledFirst(t *testing.T) {
 func TestLimiterConcurrent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const burst, workers, each = 50, 16, 200
-		l := NewLimiter(Rate{PerSecond: 1, Burst: burst}, 100_000)
-		churn := NewLimiter(Rate{PerSecond: 1, Burst: burst}, 64)
+		l := New(Rate{PerSecond: 1, Burst: burst}, 100_000)
+		churn := New(Rate{PerSecond: 1, Burst: burst}, 64)
 		var shared atomic.Int64
 		own := make([]int, workers)
 		var wg sync.WaitGroup
