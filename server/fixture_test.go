@@ -44,6 +44,7 @@ type fixture struct {
 	cfg    *config.Config
 	logger *slog.Logger
 	server *Server
+	client *coze.Client // the broker's Coze client
 }
 
 type syncBuffer struct {
@@ -89,7 +90,7 @@ func newFixture(t testing.TB) *fixture {
 	s := mustNew(t, cfg, b, Options{Log: logger, Audit: logger})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	return &fixture{emu: emu, coze: cz, srv: srv, b: b, logs: &logs.Buffer, cfg: cfg, logger: logger, server: s}
+	return &fixture{emu: emu, coze: cz, srv: srv, b: b, logs: &logs.Buffer, cfg: cfg, logger: logger, server: s, client: client}
 }
 
 type tokenAnswer struct {
@@ -154,5 +155,8 @@ func (f *fixture) callCoze(t *testing.T, tok string) int {
 
 // testClient retries quickly and gives up after a second.
 func testClient() *coze.Client {
-	return &coze.Client{Timeout: time.Second, Retry: coze.Backoff{Attempts: 2, Base: time.Millisecond, Max: 5 * time.Millisecond}}
+	// A generous timeout: a busy machine running the race detector must
+	// not make an attempt time out after the emulator minted (the retry
+	// would count as a second mint). Tests of timeouts set their own.
+	return &coze.Client{Timeout: 10 * time.Second, Retry: coze.Backoff{Attempts: 2, Base: time.Millisecond, Max: 5 * time.Millisecond}}
 }

@@ -64,6 +64,7 @@ func TestUpstreamUnavailable(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
+			f.client.Timeout = time.Second // "too slow" is 3 s of latency
 			f.emu.Inject(tc.fault)
 			status, hdr, body := f.do(t, "POST", "/token", "", nil)
 			if status != tc.status {

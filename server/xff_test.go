@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cozeauth/cozeauth/config"
 )
@@ -52,6 +53,7 @@ func TestClientIPIsRightmostAcrossHeaderLines(t *testing.T) {
 func TestSpoofedForwardedLineCannotDodgePerIPLimit(t *testing.T) {
 	f := newEdgeFixture(t, false, func(a *config.Access) { a.TrustProxy = true })
 	ok := 0
+	start := time.Now()
 	for i := range 20 {
 		spoof := netip.AddrFrom4([4]byte{6, 6, 6, byte(i)}).String()
 		status, _, _ := f.send(t, "POST", "/token", "", "", hdr("Origin", shopOrigin,
@@ -60,8 +62,9 @@ func TestSpoofedForwardedLineCannotDodgePerIPLimit(t *testing.T) {
 			ok++
 		}
 	}
-	// widget: 5/s burst 5; the loop takes far less than a second.
-	if ok > 6 {
+	// widget: 5/s burst 5: the burst plus what refilled while the loop ran
+	// (a busy machine makes it run longer, never lets more through).
+	if budget := 5 + int(5*time.Since(start).Seconds()) + 1; ok > budget {
 		t.Fatalf("%d of 20 requests passed a 5/s burst 5 per-IP limit: the spoofed line chose the address", ok)
 	}
 	if a := f.audit.String(); !strings.Contains(a, "ip=9.9.9.9") || strings.Contains(a, "ip=6.6.6.") {
