@@ -86,15 +86,20 @@ func OpenFile(path string, kr *Keyring) (*FileStore, error) {
 	s := &FileStore{path: path, db: db, kr: kr}
 	// Another process may have changed the file between the check and
 	// the lock: check the keys again, then record checks for any new key.
-	if err := db.Update(func(tx *bolt.Tx) error {
+	missing := false
+	err = db.View(func(tx *bolt.Tx) error {
 		if err := checkHeader(tx); err != nil {
 			return err
 		}
-		if err := checkKeys(tx, kr); err != nil {
-			return err
+		for _, id := range kr.IDs() {
+			missing = missing || tx.Bucket(bucketKeyCheck).Get([]byte(id)) == nil
 		}
-		return addKeyChecks(tx, kr)
-	}); err != nil {
+		return checkKeys(tx, kr)
+	})
+	if err == nil && missing {
+		err = db.Update(func(tx *bolt.Tx) error { return addKeyChecks(tx, kr) })
+	}
+	if err != nil {
 		_ = db.Close()
 		return nil, refused(path, err)
 	}
@@ -200,31 +205,42 @@ func sniff(path string) error {
 	return fmt.Errorf("grant store %s: %w: the file is not a database; move it away or set another data directory (cozeauth never overwrites it)", path, ErrForeignFile)
 }
 
-// verifyDB opens the file read-only and checks it, turning a panic or a
-// memory fault while reading a damaged file into ErrCorrupt. It runs on
-// its own goroutine so that SetPanicOnFault touches nothing else.
+// verifyDB opens the file read-only and checks it: bbolt's consistency
+// check over every page (which also turns bbolt's panics on bad pages into
+// errors), our header, the keys and every record. A panic or memory fault
+// while reading a damaged file becomes ErrCorrupt, and the file is closed
+// and unmapped, so its lock is released. It runs on its own goroutine so
+// that SetPanicOnFault touches nothing else.
 func verifyDB(path string, size int64, kr *Keyring) error {
 	done := make(chan error, 1)
 	go func() {
 		debug.SetPanicOnFault(true)
-		var file *os.File
+		var (
+			file *os.File
+			db   *bolt.DB
+		)
 		defer func() {
 			if r := recover(); r != nil {
-				if file != nil {
+				if db != nil {
+					_ = db.Close()
+				} else if file != nil {
 					_ = file.Close()
 				}
 				done <- fmt.Errorf("grant store %s: %w: its pages are inconsistent; restore it from a backup, or move it away to start a new store", path, ErrCorrupt)
 			}
 		}()
+		// No PreLoadFreelist: opening read-only then reads only the two
+		// meta pages, which bbolt checksums; the rest is read below.
 		opts := &bolt.Options{
-			ReadOnly: true, Timeout: lockTimeout, PreLoadFreelist: true,
+			ReadOnly: true, Timeout: lockTimeout,
 			OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
 				f, err := os.OpenFile(name, flag, mode)
 				file = f
 				return f, err
 			},
 		}
-		db, err := bolt.Open(path, 0o600, opts)
+		var err error
+		db, err = bolt.Open(path, 0o600, opts)
 		if err != nil {
 			done <- openError(path, err)
 			return
@@ -232,6 +248,13 @@ func verifyDB(path string, size int64, kr *Keyring) error {
 		err = db.View(func(tx *bolt.Tx) error {
 			if tx.Size() > size {
 				return fmt.Errorf("%w: the file has %d bytes but its header says %d (truncated?); restore it from a backup, or move it away to start a new store", ErrCorrupt, size, tx.Size())
+			}
+			problems := 0
+			for range tx.Check() {
+				problems++
+			}
+			if problems > 0 {
+				return fmt.Errorf("%w: %d of its pages are inconsistent; restore it from a backup, or move it away to start a new store", ErrCorrupt, problems)
 			}
 			if err := checkHeader(tx); err != nil {
 				return err
@@ -252,13 +275,12 @@ func openError(path string, err error) error {
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
 		return fmt.Errorf("grant store %s: %w: another cozeauth is using it (waited %s for its lock); stop it, or give this one another --data-dir", path, ErrLocked, lockTimeout)
-	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum),
-		errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrInvalidMapping):
-		return fmt.Errorf("grant store %s: %w: its database header is damaged (%v); restore it from a backup, or move it away to start a new store", path, ErrCorrupt, err)
 	case errors.Is(err, os.ErrPermission):
 		return fmt.Errorf("grant store %s: %w: run cozeauth as the file's owner", path, err)
 	}
-	return fmt.Errorf("grant store %s: %w", path, err)
+	// The file has bbolt's magic (sniff), so bbolt refusing it means a
+	// damaged header, a truncated file or a bad page size.
+	return fmt.Errorf("grant store %s: %w: its database header is damaged or the file is truncated (%v); restore it from a backup, or move it away to start a new store", path, ErrCorrupt, err)
 }
 
 // refused prefixes a check's error with the file's name.
