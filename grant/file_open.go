@@ -184,6 +184,13 @@ func verify(path string, kr *Keyring) error {
 	if err := sniff(path); err != nil {
 		return err
 	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("grant store %s: %w", path, err)
+	}
+	if err := checkPages(b); err != nil {
+		return fmt.Errorf("grant store %s: %w: %v (truncated or overwritten?); restore it from a backup, or move it away to start a new store", path, ErrCorrupt, err)
+	}
 	return verifyDB(path, fi.Size(), kr)
 }
 
@@ -205,11 +212,10 @@ func sniff(path string) error {
 	return fmt.Errorf("grant store %s: %w: the file is not a database; move it away or set another data directory (cozeauth never overwrites it)", path, ErrForeignFile)
 }
 
-// verifyDB opens the file read-only and checks it: bbolt's consistency
-// check over every page (which also turns bbolt's panics on bad pages into
-// errors), our header, the keys and every record. A panic or memory fault
-// while reading a damaged file becomes ErrCorrupt, and the file is closed
-// and unmapped, so its lock is released. It runs on its own goroutine so
+// verifyDB opens the file read-only, after checkPages, and checks our
+// header, the keys and every record. Should a page still upset bbolt, a
+// panic or memory fault while reading becomes ErrCorrupt, and the file is
+// closed and unmapped, so its lock is released. It runs on its own goroutine so
 // that SetPanicOnFault touches nothing else.
 func verifyDB(path string, size int64, kr *Keyring) error {
 	done := make(chan error, 1)
@@ -248,13 +254,6 @@ func verifyDB(path string, size int64, kr *Keyring) error {
 		err = db.View(func(tx *bolt.Tx) error {
 			if tx.Size() > size {
 				return fmt.Errorf("%w: the file has %d bytes but its header says %d (truncated?); restore it from a backup, or move it away to start a new store", ErrCorrupt, size, tx.Size())
-			}
-			problems := 0
-			for range tx.Check() {
-				problems++
-			}
-			if problems > 0 {
-				return fmt.Errorf("%w: %d of its pages are inconsistent; restore it from a backup, or move it away to start a new store", ErrCorrupt, problems)
 			}
 			if err := checkHeader(tx); err != nil {
 				return err
