@@ -31,7 +31,7 @@ func seedGrants(t *testing.T) string {
 	now := time.Now().Add(-2 * time.Hour)
 	for _, sub := range []string{"alice", "bob"} {
 		g := &grant.Grant{App: "web", Subject: sub, RefreshToken: cliToken, User: "u-" + sub,
-			Scope: []byte(`{"account_permission": {"permission_list": ["Connector.botChat"]}}`),
+			Scope:     []byte(`{"account_permission": {"permission_list": ["Connector.botChat"]}}`),
 			CreatedAt: now, RefreshedAt: now, State: grant.Active}
 		if err := s.Put(context.Background(), g); err != nil {
 			t.Fatal(err)
