@@ -41,6 +41,9 @@ const fileFormat = 1
 // lockTimeout is how long OpenFile waits for another process's lock.
 var lockTimeout = 2 * time.Second
 
+// batchDelay is how long a write waits for others to share its fsync.
+const batchDelay = time.Millisecond
+
 // boltMagic is bbolt's magic number, at offset 16 of a bbolt file.
 const boltMagic = 0xED0CDAED
 
@@ -83,6 +86,7 @@ func OpenFile(path string, kr *Keyring) (*FileStore, error) {
 	if err != nil {
 		return nil, openError(path, err)
 	}
+	db.MaxBatchDelay = batchDelay
 	s := &FileStore{path: path, db: db, kr: kr}
 	// Another process may have changed the file between the check and
 	// the lock: check the keys again, then record checks for any new key.

@@ -20,14 +20,18 @@ func (s *FileStore) view(ctx context.Context, fn func(tx *bolt.Tx, kr *Keyring) 
 }
 
 // update runs fn in a write transaction with the current keyring; bbolt
-// fsyncs the commit before it returns.
+// fsyncs the commit before it returns. Concurrent writers share one
+// transaction and one fsync (bbolt's Batch), so fn may run more than once
+// (its transaction rolled back each time but the last) and must set its
+// results afresh on every run. A fn that fails runs again alone, so one
+// writer's ErrConflict never fails another's write.
 func (s *FileStore) update(ctx context.Context, fn func(tx *bolt.Tx, kr *Keyring) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.storeError(s.db.Update(func(tx *bolt.Tx) error { return fn(tx, s.kr) }))
+	return s.storeError(s.db.Batch(func(tx *bolt.Tx) error { return fn(tx, s.kr) }))
 }
 
 func (s *FileStore) storeError(err error) error {

@@ -9,6 +9,11 @@ import "context"
 // Durability: Put, Swap, MarkNeedsLogin, Delete return nil only once the
 // change is durable (for the file store: fsynced); on an error, nothing was
 // changed. Errors never hold a refresh token.
+//
+// An implementation over a shared database (Redis) gives versions from one
+// counter of the store (INCR), compares and writes in one atomic step (a
+// script, or WATCH/MULTI), and seals records with this package's keyring
+// and additional data as the file store does.
 type Store interface {
 	// Get returns the grant of (app, subject), or ErrNotFound.
 	Get(ctx context.Context, app, subject string) (*Grant, error)
