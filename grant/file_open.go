@@ -320,6 +320,9 @@ func checkKeys(tx *bolt.Tx, kr *Keyring) error {
 	shared := 0
 	err := tx.Bucket(bucketKeyCheck).ForEach(func(k, v []byte) error {
 		id := string(k)
+		if v == nil {
+			return fmt.Errorf("%w: the key check of %q is a bucket; restore it from a backup", ErrCorrupt, id)
+		}
 		storeIDs = append(storeIDs, id)
 		if !kr.Has(id) {
 			return nil
@@ -343,11 +346,15 @@ func checkKeys(tx *bolt.Tx, kr *Keyring) error {
 	return nil
 }
 
-// checkRecords unseals every record.
+// checkRecords unseals every record; the grants bucket holds only app
+// buckets, and they hold only grants.
 func checkRecords(tx *bolt.Tx, kr *Keyring) error {
-	return tx.Bucket(bucketGrants).ForEachBucket(func(app []byte) error {
-		b := tx.Bucket(bucketGrants).Bucket(app)
-		return b.ForEach(func(subject, v []byte) error {
+	all := tx.Bucket(bucketGrants)
+	return all.ForEach(func(app, v []byte) error {
+		if v != nil {
+			return fmt.Errorf("%w: a value stands where app %q should be a bucket; restore it from a backup", ErrCorrupt, app)
+		}
+		return all.Bucket(app).ForEach(func(subject, v []byte) error {
 			if v == nil {
 				return fmt.Errorf("%w: app %q holds a bucket where a grant should be; restore it from a backup", ErrCorrupt, app)
 			}
