@@ -175,11 +175,15 @@ func TestCodeExchangeRefusals(t *testing.T) {
 			f := newUserFixture(t, nil)
 			code := f.code(authQuery(webApp))
 			b, secret := tc.req(code)
-			wantOAuth(t, f.token(b, secret), tc.status, tc.errCode, tc.has)
+			r := f.token(b, secret)
+			wantOAuth(t, r, tc.status, tc.errCode, tc.has)
+			if strings.Contains(string(r.raw), code) || strings.Contains(string(r.raw), webSecret) {
+				t.Errorf("the refusal repeats a secret: %s", r.raw)
+			}
 			if f.srv.Mints() != 0 {
 				t.Fatal("minted")
 			}
-			r := f.exchangeWeb(code)
+			r = f.exchangeWeb(code)
 			if tc.spent {
 				wantOAuth(t, r, 400, "invalid_grant", "already been used")
 			} else {

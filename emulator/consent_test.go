@@ -135,7 +135,7 @@ func TestConsentRefusals(t *testing.T) {
 		}, 403, "access_denied"},
 		{"wrong form token", func(f *fixture, s shown) page {
 			v := s.form("approve")
-			v.Set("csrf_token", s.csrf[:len(s.csrf)-1]+"A")
+			v.Set("csrf_token", flipLast(s.csrf))
 			return f.answer(v, s.cookie, nil)
 		}, 403, "access_denied"},
 		{"no form token", func(f *fixture, s shown) page {
@@ -145,7 +145,7 @@ func TestConsentRefusals(t *testing.T) {
 		}, 403, "access_denied"},
 		{"unknown consent id", func(f *fixture, s shown) page {
 			v := s.form("approve")
-			v.Set("consent_id", s.id[:16]+"xxxxxxxx")
+			v.Set("consent_id", flipLast(s.id))
 			return f.answer(v, s.cookie, nil)
 		}, 403, "access_denied"},
 		{"expired", func(f *fixture, s shown) page {
@@ -181,4 +181,13 @@ func TestConsentRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// flipLast changes the last character of s.
+func flipLast(s string) string {
+	last := byte('A')
+	if s[len(s)-1] == 'A' {
+		last = 'B'
+	}
+	return s[:len(s)-1] + string(last)
 }

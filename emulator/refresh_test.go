@@ -3,6 +3,7 @@ package emulator_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -116,7 +117,11 @@ func TestRefreshRefusals(t *testing.T) {
 			f := newUserFixture(t, nil)
 			rt := f.webTokens()
 			b, secret := tc.req(rt)
-			wantOAuth(t, f.token(b, secret), tc.status, tc.code, tc.has)
+			r := f.token(b, secret)
+			wantOAuth(t, r, tc.status, tc.code, tc.has)
+			if strings.Contains(string(r.raw), rt) || strings.Contains(string(r.raw), webSecret) {
+				t.Errorf("the refusal repeats a secret: %s", r.raw)
+			}
 			want := 0
 			if tc.counted {
 				want = 1
@@ -184,5 +189,35 @@ func TestConcurrentRefresh(t *testing.T) {
 	}
 	if n := f.srv.MintsByGrant(emulator.GrantRefreshToken); n != 1+3*grants {
 		t.Errorf("refreshes %d", n)
+	}
+}
+
+// TestRefreshUnderFaults: a refused or dropped request redeems nothing, so
+// retrying it is safe; an answer lost after the redemption leaves the
+// client holding a spent token, and retrying it is a double redemption.
+func TestRefreshUnderFaults(t *testing.T) {
+	f := newUserFixture(t, nil)
+	rt := f.webTokens()
+	f.srv.Inject(emulator.Fault{Status: 503, RetryAfter: "1"})
+	f.srv.Inject(emulator.Fault{Drop: true})
+	wantOAuth(t, f.refresh(webApp, rt), 503, "internal_error", "")
+	if r := f.refresh(webApp, rt); r.err == nil {
+		t.Fatalf("Drop answered: %d", r.status)
+	}
+	_, rt2 := wantUserTokens(t, f, f.refresh(webApp, rt), emulator.DefaultUser)
+	if f.srv.RefreshRedemptions(rt) != 1 || f.srv.DoubleRedemptions() != 0 {
+		t.Fatalf("a faulted request counted: %d", f.srv.RefreshRedemptions(rt))
+	}
+
+	f.srv.Inject(emulator.Fault{LoseAnswer: true})
+	if r := f.refresh(webApp, rt2); r.err == nil {
+		t.Fatalf("LoseAnswer answered: %d %s", r.status, r.raw)
+	}
+	if f.srv.MintsByGrant(emulator.GrantRefreshToken) != 2 || f.srv.RefreshRedemptions(rt2) != 1 {
+		t.Fatalf("the lost answer's refresh was not carried out: %d", f.srv.MintsByGrant(emulator.GrantRefreshToken))
+	}
+	wantOAuth(t, f.refresh(webApp, rt2), 400, "invalid_grant", "already been used")
+	if f.srv.DoubleRedemptions() != 1 {
+		t.Errorf("doubles %d", f.srv.DoubleRedemptions())
 	}
 }

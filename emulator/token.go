@@ -74,8 +74,14 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	s.lastPath = r.URL.Path
 	s.mu.Unlock()
 
-	if f, ok := s.takeFault(); ok && s.applyFault(w, r, f) {
+	f, faulted := s.takeFault()
+	if faulted && s.applyFault(w, r, f) {
 		return
+	}
+	if faulted && f.LoseAnswer {
+		real := w
+		w = &lostAnswer{header: http.Header{}}
+		defer dropConnection(real)
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -241,3 +247,10 @@ func present(raw json.RawMessage) bool {
 func bearer(r *http.Request) (string, bool) {
 	return parseBearer(r.Header.Get("Authorization"))
 }
+
+// lostAnswer is a ResponseWriter whose answer is never delivered.
+type lostAnswer struct{ header http.Header }
+
+func (l *lostAnswer) Header() http.Header         { return l.header }
+func (l *lostAnswer) Write(b []byte) (int, error) { return len(b), nil }
+func (l *lostAnswer) WriteHeader(int)             {}
