@@ -62,10 +62,14 @@ func (s *Server) serveDeviceCode(w http.ResponseWriter, r *http.Request, workspa
 		return
 	}
 	now := s.now()
-	d := &deviceAuth{clientID: clientID, workspace: workspace, userCode: newUserCode(),
+	d := &deviceAuth{clientID: clientID, workspace: workspace,
 		expires: now.Add(s.deviceTTL), interval: s.deviceInterval}
 	deviceCode := newSecret()
 	s.mu.Lock()
+	for taken := true; taken; { // user codes are unique among live ones
+		d.userCode = newUserCode()
+		_, taken = s.userCodes.get(normUserCode(d.userCode))
+	}
 	ok := s.userCodes.put(normUserCode(d.userCode), d, now) && s.devices.put(deviceCode, d, now)
 	if !ok {
 		s.userCodes.del(normUserCode(d.userCode))
