@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -219,5 +220,34 @@ func TestRefreshUnderFaults(t *testing.T) {
 	wantOAuth(t, f.refresh(webApp, rt2), 400, "invalid_grant", "already been used")
 	if f.srv.DoubleRedemptions() != 1 {
 		t.Errorf("doubles %d", f.srv.DoubleRedemptions())
+	}
+}
+
+// TestConcurrentSingleUse: a code and an approved device code redeemed by
+// many callers at once give tokens exactly once each. Run with -race.
+func TestConcurrentSingleUse(t *testing.T) {
+	f := newUserFixture(t, func(o *emulator.Options) { o.DeviceInterval = -1 })
+	code := f.code(authQuery(webApp))
+	r := f.do(t.Context(), http.MethodPost, devicePath, "application/json", "", `{"client_id":"`+deviceApp+`"}`)
+	dc := r.str("device_code")
+	f.get(emulator.VerifyPath + "?user_code=" + r.str("user_code"))
+	const callers = 12
+	var wg sync.WaitGroup
+	var codeOK, deviceOK atomic.Int32
+	for range callers {
+		wg.Go(func() {
+			if f.exchangeWeb(code).status == 200 {
+				codeOK.Add(1)
+			}
+		})
+		wg.Go(func() {
+			if f.poll(deviceApp, dc).status == 200 {
+				deviceOK.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if codeOK.Load() != 1 || deviceOK.Load() != 1 || f.srv.Mints() != 2 {
+		t.Errorf("code %d, device %d, mints %d", codeOK.Load(), deviceOK.Load(), f.srv.Mints())
 	}
 }
