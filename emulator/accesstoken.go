@@ -19,15 +19,27 @@ const accessPrefix = "czs_"
 type tokenPayload struct {
 	ClientID string `json:"cid"`
 	Session  string `json:"sn,omitempty"`
+	User     string `json:"u,omitempty"` // the consenting user, for user grants
 	Exp      int64  `json:"exp"`
 	Nonce    string `json:"n"`
 }
 
-// issueToken returns "czs_" + base64url(payload) + "." + base64url(HMAC-SHA256).
+// issueToken returns "czs_" + base64url(payload) + "." + base64url(HMAC-SHA256)
+// for a JWT mint.
 func (s *Server) issueToken(clientID, session string, exp int64) string {
+	return s.sealToken(tokenPayload{ClientID: clientID, Session: session, Exp: exp})
+}
+
+// issueUserToken returns an access token of a user grant, naming user.
+func (s *Server) issueUserToken(clientID, user string, exp int64) string {
+	return s.sealToken(tokenPayload{ClientID: clientID, User: user, Exp: exp})
+}
+
+func (s *Server) sealToken(tp tokenPayload) string {
 	var n [8]byte
 	_, _ = rand.Read(n[:])
-	b, _ := json.Marshal(tokenPayload{ClientID: clientID, Session: session, Exp: exp, Nonce: hex.EncodeToString(n[:])})
+	tp.Nonce = hex.EncodeToString(n[:])
+	b, _ := json.Marshal(tp)
 	p := base64.RawURLEncoding.EncodeToString(b)
 	return accessPrefix + p + "." + base64.RawURLEncoding.EncodeToString(s.tokenMAC(p))
 }

@@ -70,15 +70,17 @@ func (s *Server) authAPI(w http.ResponseWriter, r *http.Request, query bool) (st
 }
 
 // authenticate maps a bearer credential to a user id:
-// "<client_id>-<session_name>" for access tokens, the registered user for PATs.
+// "<client_id>-<session_name>" for JWT access tokens, the consenting user
+// for access tokens of user grants, the registered user for unexpired PATs.
 func (s *Server) authenticate(cred string) (string, bool) {
-	if tp, ok := s.checkToken(cred, s.now()); ok {
+	now := s.now()
+	if tp, ok := s.checkToken(cred, now); ok {
+		if tp.User != "" {
+			return tp.User, true
+		}
 		return tp.ClientID + "-" + tp.Session, true
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	user, ok := s.pats[cred]
-	return user, ok
+	return s.checkPAT(cred, now)
 }
 
 // parseBearer extracts the credential of a "Bearer <x>" value.

@@ -32,17 +32,6 @@ func (s *Server) AddKey(clientID, kid string, pub *rsa.PublicKey) {
 	s.keys[kid] = appKey{clientID: clientID, pub: pub}
 }
 
-// AddPAT registers a personal access token accepted by the API endpoints as
-// the user userID.
-func (s *Server) AddPAT(token, userID string) {
-	if token == "" {
-		panic("emulator: AddPAT with empty token")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.pats[token] = userID
-}
-
 // lookupKey returns the key registered under kid.
 func (s *Server) lookupKey(kid string) (appKey, bool) {
 	s.mu.Lock()

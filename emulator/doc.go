@@ -16,5 +16,19 @@
 // response carries an X-Tt-Logid header. Faults (latency, error statuses,
 // dropped connections) can be queued to exercise client retry logic.
 //
+// It also speaks every user-delegated grant, with its own code (it imports
+// none of the project's client packages): the authorize page of web and PKCE
+// apps (GET /api/permission/oauth2/authorize and its workspace variant,
+// served on the same server as Coze's www host) with a consent page or
+// automatic approval or denial (Options.Approve); the authorization_code
+// grant (client secret for web apps, S256 or plain code_verifier for PKCE);
+// the device flow (POST /api/permission/oauth2/device/code, a verification
+// page at VerifyPath, polling answering authorization_pending, slow_down,
+// access_denied and expired_token); and the refresh_token grant with
+// rotation: every refresh token is single-use, and presenting a spent one
+// answers invalid_grant and revokes the grant it came from. Redemptions are
+// counted per refresh token (RefreshRedemptions, DoubleRedemptions) so tests
+// can prove none is used twice.
+//
 // The emulator never logs anything, so it cannot leak keys or tokens.
 package emulator

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
@@ -25,6 +26,34 @@ type Options struct {
 	// StreamEvents is the number of conversation.message.delta events of a
 	// streamed /v3/chat answer; zero or negative means one per word.
 	StreamEvents int
+
+	// Approve is how the emulated person answers consent requests (the
+	// authorize page and the device verification page): ApproveAsk (the
+	// default, "") shows a consent page with Approve and Deny buttons,
+	// ApproveAuto approves at once, ApproveDeny refuses at once. New panics
+	// on any other value; see ParseApprove.
+	Approve string
+	// User is the Coze user id of the emulated logged-in person who
+	// consents, default DefaultUser. Access tokens from user grants name
+	// this user in /v1/users/me.
+	User string
+	// WWWBase (e.g. "http://127.0.0.1:8090") is where the device flow's
+	// verification_uri points; default the scheme and Host of the
+	// device-code request, since the emulator serves the www pages itself.
+	WWWBase string
+	// CodeTTL is the lifetime of an authorization code and of a pending
+	// consent page, default DefaultCodeTTL.
+	CodeTTL time.Duration
+	// RefreshTTL is the lifetime of a refresh token from its issue, default
+	// DefaultRefreshTTL.
+	RefreshTTL time.Duration
+	// DeviceCodeTTL is the lifetime of a device code and its user code
+	// (the answer's expires_in), default DefaultDeviceCodeTTL.
+	DeviceCodeTTL time.Duration
+	// DeviceInterval is the polling interval a device code starts with
+	// (whole seconds in the answer), default DefaultDeviceInterval; negative
+	// means 0 and no slow_down.
+	DeviceInterval time.Duration
 }
 
 // DefaultLeeway is the clock skew allowed for iat/exp when Options.Leeway is zero.
@@ -33,6 +62,15 @@ const DefaultLeeway = 60 * time.Second
 // DefaultStreamDelay is the pause between streamed chat events when
 // Options.StreamDelay is zero.
 const DefaultStreamDelay = 20 * time.Millisecond
+
+// Defaults of the user-delegated grants' Options.
+const (
+	DefaultUser           = "7310000000000000001"
+	DefaultCodeTTL        = 10 * time.Minute
+	DefaultRefreshTTL     = 30 * 24 * time.Hour
+	DefaultDeviceCodeTTL  = 300 * time.Second
+	DefaultDeviceInterval = 5 * time.Second
+)
 
 // Server is a fake Coze API server. It implements http.Handler and is safe for
 // concurrent use. Create it with New.
@@ -48,10 +86,26 @@ type Server struct {
 	maxUpload    int64 // MaxUploadBytes; lowered by internal tests
 	onEvent      atomic.Pointer[func(name string, at time.Time)]
 
+	wwwBase        string
+	codeTTL        time.Duration
+	refreshTTL     time.Duration
+	deviceTTL      time.Duration
+	deviceInterval time.Duration
+
 	mu         sync.Mutex
 	apps       map[string]bool
 	keys       map[string]appKey // kid -> key
-	pats       map[string]string // personal access token -> user id
+	pats       map[string]pat    // personal access token -> its user and expiry
+	clients    map[string]*client
+	approve    string
+	user       string
+	consents   expiring[*consent]    // consent id -> pending consent page
+	codes      expiring[*authCode]   // authorization code -> what it grants
+	devices    expiring[*deviceAuth] // device_code -> its state
+	userCodes  expiring[*deviceAuth] // normalised user code -> its device code
+	refreshes  expiring[*refreshRec] // refresh token -> its grant
+	doubles    int                   // refresh tokens presented more than once
+	byGrant    map[string]int        // successful mints per grant_type
 	jtis       replayCache
 	faults     []Fault
 	mints      int
@@ -97,6 +151,14 @@ func New(opts Options) *Server {
 	case delay < 0:
 		delay = 0
 	}
+	approve, err := ParseApprove(opts.Approve)
+	if err != nil {
+		panic("emulator: " + err.Error())
+	}
+	interval := cmp.Or(opts.DeviceInterval, DefaultDeviceInterval)
+	if interval < 0 {
+		interval = 0
+	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24+)
 	return &Server{
@@ -110,10 +172,25 @@ func New(opts Options) *Server {
 		streamEvents: max(opts.StreamEvents, 0),
 		maxUpload:    MaxUploadBytes,
 
-		apps:    make(map[string]bool),
-		keys:    make(map[string]appKey),
-		pats:    make(map[string]string),
-		mintsBy: make(map[mintKey]int),
+		wwwBase:        strings.TrimSuffix(opts.WWWBase, "/"),
+		codeTTL:        positive(opts.CodeTTL, DefaultCodeTTL),
+		refreshTTL:     positive(opts.RefreshTTL, DefaultRefreshTTL),
+		deviceTTL:      positive(opts.DeviceCodeTTL, DefaultDeviceCodeTTL),
+		deviceInterval: interval,
+
+		apps:      make(map[string]bool),
+		keys:      make(map[string]appKey),
+		pats:      make(map[string]pat),
+		mintsBy:   make(map[mintKey]int),
+		clients:   make(map[string]*client),
+		approve:   approve,
+		user:      cmp.Or(opts.User, DefaultUser),
+		consents:  expiring[*consent]{limit: maxPending},
+		codes:     expiring[*authCode]{limit: maxPending},
+		devices:   expiring[*deviceAuth]{limit: maxPending},
+		userCodes: expiring[*deviceAuth]{limit: maxPending},
+		refreshes: expiring[*refreshRec]{limit: maxRefreshCount},
+		byGrant:   make(map[string]int),
 	}
 }
 
@@ -133,6 +210,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case isTokenPath(path):
 		s.serveToken(w, r)
+	case path == VerifyPath:
+		s.serveVerify(w, r)
+	case path == ConsentPath:
+		s.serveConsent(w, r)
 	case path == "/v1/users/me":
 		s.serveUsersMe(w, r)
 	case path == "/v3/chat":
@@ -144,8 +225,44 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case path == "/_emulator/stats":
 		s.serveStats(w, r)
 	default:
-		writeAPIError(w, http.StatusNotFound, 4000, "the requested API path does not exist")
+		switch endpoint, workspace := oauthEndpoint(path); endpoint {
+		case "authorize":
+			s.serveAuthorize(w, r, workspace)
+		case "device/code":
+			s.serveDeviceCode(w, r, workspace)
+		default:
+			writeAPIError(w, http.StatusNotFound, 4000, "the requested API path does not exist")
+		}
 	}
+}
+
+// oauthEndpoint recognises /api/permission/oauth2/{authorize,device/code}
+// and their workspace variants /api/permission/oauth2/workspace_id/{id}/...,
+// answering the endpoint's name and the workspace id ("" for none).
+func oauthEndpoint(path string) (endpoint, workspace string) {
+	rest, ok := strings.CutPrefix(path, "/api/permission/oauth2/")
+	if !ok {
+		return "", ""
+	}
+	if after, ok := strings.CutPrefix(rest, "workspace_id/"); ok {
+		id, tail, ok := strings.Cut(after, "/")
+		if !ok || id == "" {
+			return "", ""
+		}
+		workspace, rest = id, tail
+	}
+	if rest == "authorize" || rest == "device/code" {
+		return rest, workspace
+	}
+	return "", ""
+}
+
+// positive is d, or def when d is zero or negative.
+func positive(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 // isTokenPath reports whether path is one of the OAuth token endpoints:

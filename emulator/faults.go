@@ -10,13 +10,18 @@ import (
 
 // Fault is a misbehaviour the token endpoint shows for its next Times
 // requests. Latency applies first; then Drop, Status, or (if neither) the
-// normal answer.
+// normal answer, lost when LoseAnswer is set.
 type Fault struct {
 	Times      int           // how many requests the fault affects; 0 means 1
 	Latency    time.Duration // sleep before answering (ends early if the request is cancelled)
 	Status     int           // if non-zero, answer this status with a Coze-style error body (429 too_many_requests, 5xx internal_error)
 	RetryAfter string        // value for a Retry-After header (use with Status 429 or 503)
-	Drop       bool          // hijack and close the connection without answering
+	Drop       bool          // hijack and close the connection without answering (nothing is redeemed)
+	// LoseAnswer carries the request out (a code, device code or refresh
+	// token is redeemed, a mint counted) and then closes the connection
+	// instead of delivering the answer, as when a client dies or the
+	// network fails between Coze's answer and the client saving it.
+	LoseAnswer bool
 }
 
 // Inject queues f behind any faults already queued. It panics on a Status

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 )
@@ -12,15 +13,25 @@ type mintKey struct {
 	session  string
 }
 
-// Mints reports the total number of successful token mints.
+// Mints reports the total number of successful token mints, of every
+// grant type.
 func (s *Server) Mints() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.mints
 }
 
-// MintsFor reports successful mints for the app clientID and session_name
-// session ("" counts assertions without a session_name).
+// MintsByGrant reports the successful mints of one grant_type
+// (GrantJWTBearer, GrantAuthorizationCode, GrantDeviceCode or
+// GrantRefreshToken).
+func (s *Server) MintsByGrant(grantType string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byGrant[grantType]
+}
+
+// MintsFor reports successful JWT mints for the app clientID and
+// session_name session ("" counts assertions without a session_name).
 func (s *Server) MintsFor(clientID, session string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -102,7 +113,8 @@ func decodeObject(raw []byte) map[string]any {
 }
 
 // serveStats answers GET /_emulator/stats with
-// {"mints":N,"requests":N,"api_calls":N}.
+// {"mints":N,"requests":N,"api_calls":N,"double_redemptions":N,
+// "mints_by_grant":{grant_type:N}}.
 func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
@@ -110,22 +122,28 @@ func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	m, n, a := s.mints, s.requests, s.apiCalls
+	m, n, a, d := s.mints, s.requests, s.apiCalls, s.doubles
+	by := maps.Clone(s.byGrant)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]int{"mints": m, "requests": n, "api_calls": a})
+	writeJSON(w, http.StatusOK, map[string]any{"mints": m, "requests": n, "api_calls": a,
+		"double_redemptions": d, "mints_by_grant": by})
 }
 
 // maxGrants bounds the grants an emulator remembers.
 const maxGrants = 10_000
 
-// Grant is what one successful mint was asked for: the app, the
-// assertion's session_name and the body's scope, exactly as received.
+// Grant is what one successful mint was asked for: the grant type, the app,
+// for JWT the assertion's kid and session_name and the body's scope exactly
+// as received, for user grants the consenting user and workspace.
 type Grant struct {
-	ClientID string
-	KeyID    string          // the assertion's kid
-	Session  string          // "" when the assertion carried none
-	Scope    json.RawMessage // the body's scope object; nil when absent
-	Duration int64           // duration_seconds granted
+	GrantType   string // GrantJWTBearer, GrantAuthorizationCode, GrantDeviceCode or GrantRefreshToken
+	ClientID    string
+	KeyID       string          // the assertion's kid (JWT)
+	Session     string          // the assertion's session_name (JWT); "" when absent
+	Scope       json.RawMessage // the body's scope object (JWT); nil when absent
+	Duration    int64           // duration_seconds granted
+	User        string          // the Coze user who consented (user grants)
+	WorkspaceID string          // the workspace of a workspace-variant consent; "" otherwise
 }
 
 // ScopeObject decodes g.Scope, or returns nil when the grant had none.

@@ -13,8 +13,14 @@ import (
 
 // Token-endpoint wire constants.
 const (
-	// GrantJWTBearer is the only grant_type the emulator supports so far.
+	// GrantJWTBearer is the grant_type of a JWT app's assertion.
 	GrantJWTBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+	// GrantAuthorizationCode is the grant_type of a web or PKCE app's code.
+	GrantAuthorizationCode = "authorization_code"
+	// GrantDeviceCode is the grant_type of a device app's polling.
+	GrantDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
+	// GrantRefreshToken is the grant_type of a refresh of a user grant.
+	GrantRefreshToken = "refresh_token"
 	// DefaultDurationSeconds is the token lifetime when duration_seconds is absent.
 	DefaultDurationSeconds = 900
 	// MaxDurationSeconds is the longest token lifetime Coze grants.
@@ -25,9 +31,36 @@ const (
 
 // tokenRequest is the parsed JSON body of a token request.
 type tokenRequest struct {
+	grant    string
 	duration int64
 	clientID string          // "" if absent
 	scope    json.RawMessage // the body's scope object, nil if absent
+
+	// The string fields of the user-delegated grants, "" if absent.
+	code, redirectURI, verifier, deviceCode, refreshToken string
+}
+
+// grantFields names the string fields each user-delegated grant reads.
+var grantFields = map[string][]string{
+	GrantAuthorizationCode: {"code", "redirect_uri", "code_verifier"},
+	GrantDeviceCode:        {"device_code"},
+	GrantRefreshToken:      {"refresh_token"},
+}
+
+// field returns where a string field of a token request is kept.
+func (req *tokenRequest) field(name string) *string {
+	switch name {
+	case "code":
+		return &req.code
+	case "redirect_uri":
+		return &req.redirectURI
+	case "code_verifier":
+		return &req.verifier
+	case "device_code":
+		return &req.deviceCode
+	default:
+		return &req.refreshToken
+	}
 }
 
 func invalidRequest(msg string) *oauthErr {
@@ -41,8 +74,14 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	s.lastPath = r.URL.Path
 	s.mu.Unlock()
 
-	if f, ok := s.takeFault(); ok && s.applyFault(w, r, f) {
+	f, faulted := s.takeFault()
+	if faulted && s.applyFault(w, r, f) {
 		return
+	}
+	if faulted && f.LoseAnswer {
+		real := w
+		w = &lostAnswer{header: http.Header{}}
+		defer dropConnection(real)
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -51,7 +90,16 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	req, e := s.readTokenRequest(w, r)
 	if e == nil {
-		e = s.grantJWT(w, r, req)
+		switch req.grant {
+		case GrantJWTBearer:
+			e = s.grantJWT(w, r, req)
+		case GrantAuthorizationCode:
+			e = s.grantCode(w, r, req)
+		case GrantDeviceCode:
+			e = s.grantDevice(w, req)
+		case GrantRefreshToken:
+			e = s.grantRefresh(w, r, req)
+		}
 	}
 	if e != nil {
 		writeOAuthError(w, e)
@@ -80,8 +128,10 @@ func (s *Server) grantJWT(w http.ResponseWriter, r *http.Request, req *tokenRequ
 	access := s.issueToken(a.clientID, a.session, exp)
 	s.mu.Lock()
 	s.mints++
+	s.byGrant[GrantJWTBearer]++
 	s.mintsBy[mintKey{a.clientID, a.session}]++
-	s.recordGrant(Grant{ClientID: a.clientID, KeyID: a.keyID, Session: a.session, Scope: req.scope, Duration: req.duration})
+	s.recordGrant(Grant{GrantType: GrantJWTBearer, ClientID: a.clientID, KeyID: a.keyID,
+		Session: a.session, Scope: req.scope, Duration: req.duration})
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": access,
@@ -93,35 +143,56 @@ func (s *Server) grantJWT(w http.ResponseWriter, r *http.Request, req *tokenRequ
 
 // readTokenRequest checks the content type and decodes the body.
 func (s *Server) readTokenRequest(w http.ResponseWriter, r *http.Request) (*tokenRequest, *oauthErr) {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return nil, invalidRequest("Content-Type must be application/json")
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, newOAuthErr(http.StatusRequestEntityTooLarge, "invalid_request",
-				fmt.Sprintf("request body exceeds %d bytes", MaxBodyBytes))
+	body, fields, e := readJSONBody(w, r)
+	if e != nil {
+		if body != nil {
+			s.setLastBody(nil)
 		}
-		return nil, invalidRequest("cannot read request body")
-	}
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(body, &fields) != nil || fields == nil {
-		s.setLastBody(nil)
-		return nil, invalidRequest("request body must be a JSON object")
+		return nil, e
 	}
 	s.setLastBody(body)
 	return parseTokenFields(fields)
 }
 
-// parseTokenFields validates grant_type, duration_seconds, scope and client_id.
+// readJSONObject reads a bounded application/json body holding one object.
+func readJSONObject(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, *oauthErr) {
+	_, fields, e := readJSONBody(w, r)
+	return fields, e
+}
+
+// readJSONBody checks the content type and reads at most MaxBodyBytes of
+// body, which must be one JSON object. On a body that was read but is not
+// an object, it answers the body too.
+func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, map[string]json.RawMessage, *oauthErr) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return nil, nil, invalidRequest("Content-Type must be application/json")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, nil, newOAuthErr(http.StatusRequestEntityTooLarge, "invalid_request",
+				fmt.Sprintf("request body exceeds %d bytes", MaxBodyBytes))
+		}
+		return nil, nil, invalidRequest("cannot read request body")
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) != nil || fields == nil {
+		return body, nil, invalidRequest("request body must be a JSON object")
+	}
+	return body, fields, nil
+}
+
+// parseTokenFields validates grant_type, duration_seconds, scope, client_id
+// and the string fields of the user-delegated grants.
 func parseTokenFields(f map[string]json.RawMessage) (*tokenRequest, *oauthErr) {
 	var grant string
-	if json.Unmarshal(f["grant_type"], &grant) != nil || grant != GrantJWTBearer {
+	if json.Unmarshal(f["grant_type"], &grant) != nil || (grant != GrantJWTBearer && grantFields[grant] == nil) {
 		return nil, newOAuthErr(http.StatusBadRequest, "unsupported_grant_type",
-			"grant_type must be "+GrantJWTBearer)
+			"grant_type must be one of "+GrantJWTBearer+", "+GrantAuthorizationCode+", "+
+				GrantDeviceCode+", "+GrantRefreshToken)
 	}
-	req := &tokenRequest{duration: DefaultDurationSeconds}
+	req := &tokenRequest{grant: grant, duration: DefaultDurationSeconds}
 	if raw := f["duration_seconds"]; present(raw) {
 		d, err := strconv.ParseInt(string(raw), 10, 64)
 		if err != nil || d < 1 || d > MaxDurationSeconds {
@@ -148,6 +219,21 @@ func parseTokenFields(f map[string]json.RawMessage) (*tokenRequest, *oauthErr) {
 			return nil, invalidRequest("client_id must be a string")
 		}
 	}
+	if grant == GrantJWTBearer {
+		return req, nil
+	}
+	if req.clientID == "" {
+		return nil, invalidRequest("invalid request: client_id is required")
+	}
+	for _, name := range grantFields[grant] {
+		raw := f[name]
+		if !present(raw) {
+			continue
+		}
+		if json.Unmarshal(raw, req.field(name)) != nil {
+			return nil, invalidRequest("invalid request: " + name + " must be a string")
+		}
+	}
 	return req, nil
 }
 
@@ -161,3 +247,10 @@ func present(raw json.RawMessage) bool {
 func bearer(r *http.Request) (string, bool) {
 	return parseBearer(r.Header.Get("Authorization"))
 }
+
+// lostAnswer is a ResponseWriter whose answer is never delivered.
+type lostAnswer struct{ header http.Header }
+
+func (l *lostAnswer) Header() http.Header         { return l.header }
+func (l *lostAnswer) Write(b []byte) (int, error) { return len(b), nil }
+func (l *lostAnswer) WriteHeader(int)             {}

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -16,61 +21,181 @@ import (
 	"github.com/cozeauth/cozeauth/emulator"
 )
 
+// App ids the standalone emulator registers for the user-delegated kinds.
+const (
+	emuWebClientID    = "1170000000001"
+	emuPKCEClientID   = "1170000000002"
+	emuDeviceClientID = "1170000000003"
+	emuRedirectURI    = "http://127.0.0.1:8080/oauth/callback"
+)
+
+// emulatorFlags are the standalone emulator's settings.
+type emulatorFlags struct {
+	listen, pub, clientID, kid, region string
+	approve, user                      string
+	webID, webSecret, pkceID, deviceID string
+	pat                                string
+	redirectURIs                       []string
+}
+
 // newEmulator runs the built-in Coze emulator on its own, for integration
 // tests of your own code (and benchmarks) without a Coze account.
 func newEmulator() *cobra.Command {
-	var listen, pub, clientID, kid, region string
+	var fl emulatorFlags
 	cmd := &cobra.Command{
-		Use:   "emulator --pub public_key.pem",
-		Short: "Run the built-in Coze emulator (token endpoint and a slice of the API) for local testing",
-		Long: `Run the built-in Coze emulator: Coze's OAuth token endpoint and a slice of its
+		Use:   "emulator [--pub public_key.pem] [--approve auto|ask|deny]",
+		Short: "Run the built-in Coze emulator (OAuth endpoints and a slice of the API) for local testing",
+		Long: `Run the built-in Coze emulator: Coze's OAuth endpoints and a slice of its
 OpenAPI, faithful to Coze's wire format and errors, on a loopback address.
 
-Register one JWT app with --client-id, --kid and the public key (--pub) made
-by "cozeauth keygen", then point cozeauth (or your own code) at it with
-COZE_API_BASE=http://ADDR and AUDIENCE=api.coze.cn (or api.coze.com).`,
+It registers one app of every kind and prints their ids and secrets (fake,
+valid only on this emulator):
+  jwt     --client-id and --kid with the public key --pub made by "cozeauth
+          keygen" (skipped when the default public_key.pem does not exist)
+  web     --web-client-id, --web-secret (random unless given), --redirect-uri
+  pkce    --pkce-client-id, --redirect-uri
+  device  --device-client-id
+  pat     --pat (random unless given), a token that never expires
+
+Consents (the authorize page and the device verification page) are answered
+by --approve: "ask" shows a consent page with Approve and Deny buttons,
+"auto" approves at once, "deny" refuses at once. The logged-in person is --user.
+
+Point cozeauth (or your own code) at it with COZE_API_BASE=http://ADDR, the
+www base http://ADDR too, and AUDIENCE=api.coze.cn (or api.coze.com).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			data, err := os.ReadFile(pub)
-			if err != nil {
-				return fmt.Errorf("--pub: %w", err)
-			}
-			key, err := coze.ParsePublicKey(data)
-			if err != nil {
-				return fmt.Errorf("--pub %s: %w", pub, err)
-			}
-			reg, err := coze.ParseRegion(region)
-			if err != nil {
-				return fmt.Errorf("--region: %w", err)
-			}
-			emu := emulator.New(emulator.Options{Region: string(reg), Audience: reg.Audience()})
-			emu.AddApp(clientID)
-			emu.AddKey(clientID, kid, key)
-			ln, err := net.Listen("tcp", listen)
-			if err != nil {
-				return fmt.Errorf("listen on %s: %w", listen, err)
-			}
-			srv := &http.Server{Handler: emu, ReadHeaderTimeout: 5 * time.Second}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			go func() {
-				<-ctx.Done()
-				srv.Close()
-			}()
-			base := "http://" + ln.Addr().String()
-			fmt.Fprintf(cmd.OutOrStdout(), "Coze emulator (%s, aud %s) listening on %s\napp %s, key id %s\nstats: %s/_emulator/stats\n",
-				reg, reg.Audience(), base, clientID, kid, base)
-			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
+			return runEmulator(cmd, &fl)
 		},
 	}
-	fl := cmd.Flags()
-	fl.StringVar(&listen, "listen", "127.0.0.1:8090", "address to listen on")
-	fl.StringVar(&pub, "pub", "public_key.pem", "the app's public key (PEM), as uploaded to Coze")
-	fl.StringVar(&clientID, "client-id", demoClientID, "the app id (应用ID) to register")
-	fl.StringVar(&kid, "kid", demoKeyID, "the public key id (公钥指纹) to register")
-	fl.StringVar(&region, "region", "cn", "region to emulate: cn or com (sets the expected aud)")
+	f := cmd.Flags()
+	f.StringVar(&fl.listen, "listen", "127.0.0.1:8090", "address to listen on")
+	f.StringVar(&fl.pub, "pub", "public_key.pem", "the JWT app's public key (PEM), as uploaded to Coze")
+	f.StringVar(&fl.clientID, "client-id", demoClientID, "the JWT app id (应用ID) to register")
+	f.StringVar(&fl.kid, "kid", demoKeyID, "the JWT app's public key id (公钥指纹) to register")
+	f.StringVar(&fl.region, "region", "cn", "region to emulate: cn or com (sets the expected aud)")
+	f.StringVar(&fl.approve, "approve", emulator.ApproveAsk, "how consents are answered: auto, ask (a consent page) or deny")
+	f.StringVar(&fl.user, "user", emulator.DefaultUser, "the Coze user id of the emulated logged-in person")
+	f.StringVar(&fl.webID, "web-client-id", emuWebClientID, "the web app's client id (客户端 ID)")
+	f.StringVar(&fl.webSecret, "web-secret", "", "the web app's client secret (客户端密钥); random when empty")
+	f.StringVar(&fl.pkceID, "pkce-client-id", emuPKCEClientID, "the PKCE app's client id")
+	f.StringVar(&fl.deviceID, "device-client-id", emuDeviceClientID, "the device app's client id")
+	f.StringVar(&fl.pat, "pat", "", "a personal access token the API accepts; random when empty")
+	f.StringSliceVar(&fl.redirectURIs, "redirect-uri", []string{emuRedirectURI},
+		"redirect URI(s) registered for the web and PKCE apps, matched exactly (repeat or comma-separate)")
 	return cmd
+}
+
+// runEmulator registers the apps and serves until interrupted.
+func runEmulator(cmd *cobra.Command, fl *emulatorFlags) error {
+	approve, err := emulator.ParseApprove(fl.approve)
+	if err != nil {
+		return fmt.Errorf("--approve: %w", err)
+	}
+	reg, err := coze.ParseRegion(fl.region)
+	if err != nil {
+		return fmt.Errorf("--region: %w", err)
+	}
+	for _, u := range fl.redirectURIs {
+		if err := checkRedirectURI(u); err != nil {
+			return fmt.Errorf("--redirect-uri %q: %w", u, err)
+		}
+	}
+	if len(fl.redirectURIs) == 0 {
+		return errors.New("--redirect-uri: give at least one redirect URI for the web and PKCE apps")
+	}
+	switch {
+	case fl.user == "":
+		return errors.New("--user: give a user id (for example " + emulator.DefaultUser + ")")
+	case fl.webID == "" || fl.pkceID == "" || fl.deviceID == "" || fl.clientID == "":
+		return errors.New("--client-id, --web-client-id, --pkce-client-id and --device-client-id must not be empty")
+	}
+	emu := emulator.New(emulator.Options{Region: string(reg), Audience: reg.Audience(), Approve: approve, User: fl.user})
+	jwtLine, err := registerJWT(cmd, emu, fl)
+	if err != nil {
+		return err
+	}
+	webSecret := cmpOrRandom(fl.webSecret, "")
+	pat := cmpOrRandom(fl.pat, "pat_")
+	emu.AddWebApp(fl.webID, webSecret, fl.redirectURIs...)
+	emu.AddPKCEApp(fl.pkceID, fl.redirectURIs...)
+	emu.AddDeviceApp(fl.deviceID)
+	emu.AddPAT(pat, fl.user)
+
+	ln, err := net.Listen("tcp", fl.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", fl.listen, err)
+	}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 5 * time.Second}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	base := "http://" + ln.Addr().String()
+	printEmulator(cmd.OutOrStdout(), base, reg, approve, fl, jwtLine, webSecret, pat)
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// registerJWT registers the JWT app from --pub, or skips it when --pub was
+// left at its default and that file does not exist. It answers the line
+// describing it.
+func registerJWT(cmd *cobra.Command, emu *emulator.Server, fl *emulatorFlags) (string, error) {
+	data, err := os.ReadFile(fl.pub)
+	if errors.Is(err, fs.ErrNotExist) && !cmd.Flags().Changed("pub") {
+		return "no JWT app: " + fl.pub + " not found (make one with \"cozeauth keygen\", or pass --pub)", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("--pub: %w", err)
+	}
+	key, err := coze.ParsePublicKey(data)
+	if err != nil {
+		return "", fmt.Errorf("--pub %s: %w", fl.pub, err)
+	}
+	emu.AddApp(fl.clientID)
+	emu.AddKey(fl.clientID, fl.kid, key)
+	return fmt.Sprintf("app %s, key id %s", fl.clientID, fl.kid), nil
+}
+
+// checkRedirectURI accepts an absolute http(s) URL without a fragment.
+func checkRedirectURI(u string) error {
+	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		return errors.New("must be an absolute http:// or https:// URL")
+	}
+	if strings.Contains(u, "#") {
+		return errors.New("must not carry a #fragment")
+	}
+	if strings.TrimPrefix(strings.TrimPrefix(u, "http://"), "https://") == "" {
+		return errors.New("names no host")
+	}
+	return nil
+}
+
+// cmpOrRandom is v, or prefix and 32 random hex digits when v is empty.
+func cmpOrRandom(v, prefix string) string {
+	if v != "" {
+		return v
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return prefix + hex.EncodeToString(b[:])
+}
+
+// printEmulator tells what is running and how to use it. The secrets it
+// prints are the emulator's own, fake ones, valid nowhere else.
+func printEmulator(w io.Writer, base string, reg coze.Region, approve string, fl *emulatorFlags, jwtLine, webSecret, pat string) {
+	fmt.Fprintf(w, "Coze emulator (%s, aud %s) listening on %s\n", reg, reg.Audience(), base)
+	fmt.Fprintf(w, "%s\n", jwtLine)
+	fmt.Fprintf(w, "web app %s, client secret %s\n", fl.webID, webSecret)
+	fmt.Fprintf(w, "pkce app %s\n", fl.pkceID)
+	fmt.Fprintf(w, "device app %s\n", fl.deviceID)
+	fmt.Fprintf(w, "redirect URIs (web, pkce): %s\n", strings.Join(fl.redirectURIs, ", "))
+	fmt.Fprintf(w, "personal access token %s (user %s)\n", pat, fl.user)
+	fmt.Fprintf(w, "consents: %s, as user %s\n", approve, fl.user)
+	fmt.Fprintf(w, "authorize: %s/api/permission/oauth2/authorize  device verification: %s%s\n", base, base, emulator.VerifyPath)
+	fmt.Fprintf(w, "these ids, secrets and tokens are fake and valid only on this emulator\nstats: %s/_emulator/stats\n", base)
 }
