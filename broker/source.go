@@ -19,24 +19,6 @@ type SourceFunc func(ctx context.Context, r Request) (*coze.Token, error)
 // Mint calls f.
 func (f SourceFunc) Mint(ctx context.Context, r Request) (*coze.Token, error) { return f(ctx, r) }
 
-// JWTSource mints tokens for a JWT app: one signed assertion and one
-// exchange per mint.
-type JWTSource struct {
-	Client   *coze.Client
-	Signer   *coze.Signer
-	TokenURL string
-}
-
-// Mint signs an assertion carrying r's session and exchanges it.
-func (s *JWTSource) Mint(ctx context.Context, r Request) (*coze.Token, error) {
-	return s.Client.JWTToken(ctx, s.Signer, coze.JWTRequest{
-		TokenURL:        s.TokenURL,
-		DurationSeconds: r.duration(),
-		Scope:           r.Scope,
-		Claims:          coze.Claims{SessionName: r.Session, SessionContext: r.SessionContext},
-	})
-}
-
 // Shared is a store that several replicas share, so that a token minted by
 // one is reused by the others. Implementations must be safe for concurrent
 // use; a miss is (nil, nil).

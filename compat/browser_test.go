@@ -22,6 +22,7 @@ import (
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/credential"
 	"github.com/cozeauth/cozeauth/emulator"
 	"github.com/cozeauth/cozeauth/server"
 )
@@ -193,7 +194,7 @@ policies:
 		t.Fatal(err)
 	}
 	a := &cfg.Apps[0]
-	b := broker.New(map[string]broker.Source{a.Name: &broker.JWTSource{Client: &coze.Client{}, Signer: a.Signer(), TokenURL: a.TokenURL()}}, broker.Options{})
+	b := broker.New(map[string]broker.Source{a.Name: &credential.JWT{Client: &coze.Client{}, Signer: a.Signer(), TokenURL: a.TokenURL()}}, broker.Options{})
 	t.Cleanup(b.Close)
 	srv, err := server.New(cfg, b, server.Options{})
 	if err != nil {

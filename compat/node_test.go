@@ -15,6 +15,7 @@ import (
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/credential"
 	"github.com/cozeauth/cozeauth/emulator"
 	"github.com/cozeauth/cozeauth/policy"
 	"github.com/cozeauth/cozeauth/server"
@@ -67,7 +68,7 @@ func TestOfficialNodeSDKThroughGateway(t *testing.T) {
 			Clients:  []policy.Client{{Name: "node-sdk", Policy: "sdk", Hash: hash}},
 		}}
 	a := &cfg.Apps[0]
-	b := broker.New(map[string]broker.Source{"bot": &broker.JWTSource{Client: &coze.Client{}, Signer: a.Signer(), TokenURL: a.TokenURL()}}, broker.Options{})
+	b := broker.New(map[string]broker.Source{"bot": &credential.JWT{Client: &coze.Client{}, Signer: a.Signer(), TokenURL: a.TokenURL()}}, broker.Options{})
 	defer b.Close()
 	srv, err := server.New(cfg, b, server.Options{})
 	if err != nil {

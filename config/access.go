@@ -71,6 +71,7 @@ type rawPolicy struct {
 	RatePerIP       string      `yaml:"rate_per_ip"`
 	Paths           []string    `yaml:"paths"`
 	GatewayOnly     bool        `yaml:"gateway_only"`
+	HandOutPAT      bool        `yaml:"hand_out_pat"`
 	SessionContext  bool        `yaml:"session_context"`
 }
 
@@ -165,7 +166,10 @@ func (rp *rawPolicy) resolve(prefix string, c *Config, e *errs) policy.Policy {
 	p := policy.Policy{Name: rp.Name, Apps: rp.Apps, MaxScope: rp.Scope, DefaultScope: rp.DefaultScope,
 		MaxDuration: rp.MaxDuration, DefaultDuration: rp.DefaultDuration,
 		Session: policy.SessionMode(rp.Session), SessionValue: rp.SessionValue, Public: rp.Public,
-		GatewayOnly: rp.GatewayOnly, SessionContext: rp.SessionContext}
+		GatewayOnly: rp.GatewayOnly, SessionContext: rp.SessionContext, HandOutPAT: rp.HandOutPAT}
+	if p.HandOutPAT && p.Public {
+		e.add(prefix+"hand_out_pat", "never give anonymous browsers a personal access token: remove hand_out_pat, and let the widget call the gateway", "hand_out_pat on a public policy")
+	}
 	p.Session = p.Mode() // omitted: prefix, or cookie when public
 	if !appNameRE.MatchString(p.Name) {
 		e.add(prefix+"name", "use letters, digits, '.', '_' or '-', at most 64", "policy name %q is not valid", p.Name)

@@ -22,6 +22,8 @@ type Config struct {
 	DefaultSession string // session_name when the caller names none
 	DefaultApp     string // app used when a request names none
 	GatewayPrefix  string // optional path prefix of the API gateway, e.g. "/coze"
+	DataDir        string // where serve keeps state (the grant store); "" for the default
+	StoreKeyFile   string // file holding the grant store's key; "" for $COZEAUTH_STORE_KEY
 	Cache          Cache
 	Apps           []App
 	Access         Access   // policies and clients; empty: open (loopback) mode

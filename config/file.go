@@ -25,6 +25,8 @@ type fileConfig struct {
 	Cookie         rawCookie     `yaml:"cookie"`
 	TrustProxy     bool          `yaml:"trust_proxy"`
 	GatewayPrefix  string        `yaml:"gateway_prefix"`
+	DataDir        string        `yaml:"data_dir"`
+	StoreKeyFile   string        `yaml:"store_key_file"`
 	AllowedHosts   []string      `yaml:"allowed_hosts"`
 	AdminClients   []string      `yaml:"admin_clients"`
 	Audit          rawAudit      `yaml:"audit"`
@@ -52,7 +54,8 @@ func LoadFile(path string) (*Config, error) {
 			Fix: "check the YAML syntax and field names against the README's configuration reference"}}}
 	}
 	e := &errs{source: path}
-	c := &Config{Source: path, Listen: fc.Listen, DefaultSession: fc.DefaultSession, DefaultApp: fc.DefaultApp, GatewayPrefix: fc.GatewayPrefix}
+	c := &Config{Source: path, Listen: fc.Listen, DefaultSession: fc.DefaultSession, DefaultApp: fc.DefaultApp, GatewayPrefix: fc.GatewayPrefix,
+		DataDir: relativeTo(path, fc.DataDir), StoreKeyFile: relativeTo(path, fc.StoreKeyFile)}
 	c.Cache.MaxEntries = fc.Cache.MaxEntries
 	if fc.Cache.MaxBytes != "" {
 		n, err := ParseSize(fc.Cache.MaxBytes)
@@ -128,4 +131,13 @@ func (c *Config) finish(e *errs) {
 	if _, ok := c.App(c.DefaultApp); !ok && len(c.Apps) > 0 {
 		e.add("default_app", "name one of the apps below", "no app named %q", c.DefaultApp)
 	}
+}
+
+// relativeTo resolves p against the directory of the config file at
+// path; "" stays "".
+func relativeTo(path, p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(path), p)
 }

@@ -56,6 +56,10 @@ type Policy struct {
 	GatewayOnly bool
 	// SessionContext allows callers to send a session_context.
 	SessionContext bool
+	// HandOutPAT lets the token API hand out a pat app's token itself.
+	// Without it (the default) a PAT, which lasts up to a year or forever
+	// and cannot be narrowed, only ever leaves through the gateway.
+	HandOutPAT bool
 }
 
 // Mode is the policy's session mode, its default resolved: prefix for

@@ -22,14 +22,14 @@ type caller struct {
 	gen     *access     // the generation that admitted it: one request, one set of rules
 }
 
-// credential is what a request presented as a client key. It lives only
+// presented is what a request presented as a client key. It lives only
 // while authenticating: a caller keeps its credSummary.
-type credential struct {
+type presented struct {
 	key    string // presented key ("" for a non-Bearer Authorization)
 	header string // "Authorization" or "X-API-Key"; "" when none
 }
 
-func (c credential) present() bool { return c.header != "" }
+func (c presented) present() bool { return c.header != "" }
 
 // credSummary describes a presented credential without any of it.
 type credSummary struct {
@@ -38,7 +38,7 @@ type credSummary struct {
 	czaPrefix bool // it looked like a cozeauth client key
 }
 
-func (c credential) summary() credSummary {
+func (c presented) summary() credSummary {
 	return credSummary{header: c.header, length: len(c.key), czaPrefix: strings.HasPrefix(c.key, policy.KeyPrefix)}
 }
 
@@ -149,7 +149,7 @@ func limit(l *ratelimit.Limiter, key, who string) *policy.Denied {
 // presentedCredential reads a client key from Authorization: Bearer or
 // X-API-Key (empty header lines count as absent). More than one is
 // ambiguous — which one would decide who the caller is? — and refused.
-func presentedCredential(r *http.Request) (credential, *policy.Denied) {
+func presentedCredential(r *http.Request) (presented, *policy.Denied) {
 	auth, api := nonEmpty(r.Header.Values("Authorization")), nonEmpty(r.Header.Values("X-API-Key"))
 	switch {
 	case len(auth)+len(api) > 1:
@@ -162,17 +162,17 @@ func presentedCredential(r *http.Request) (credential, *policy.Denied) {
 		default:
 			which = "the X-API-Key header was sent " + strconv.Itoa(len(api)) + " times"
 		}
-		return credential{}, &policy.Denied{Status: http.StatusBadRequest, Code: "ambiguous_credentials",
+		return presented{}, &policy.Denied{Status: http.StatusBadRequest, Code: "ambiguous_credentials",
 			Msg: "two credentials in one request: " + which + "; send one client key, as Authorization: Bearer cza_... or as X-API-Key, once"}
 	case len(api) == 1:
-		return credential{key: strings.TrimSpace(api[0]), header: "X-API-Key"}, nil
+		return presented{key: strings.TrimSpace(api[0]), header: "X-API-Key"}, nil
 	case len(auth) == 1:
 		if k, ok := strings.CutPrefix(auth[0], "Bearer "); ok {
-			return credential{key: strings.TrimSpace(k), header: "Authorization"}, nil
+			return presented{key: strings.TrimSpace(k), header: "Authorization"}, nil
 		}
-		return credential{header: "Authorization"}, nil // some other scheme: refused as an invalid key
+		return presented{header: "Authorization"}, nil // some other scheme: refused as an invalid key
 	}
-	return credential{}, nil
+	return presented{}, nil
 }
 
 func nonEmpty(vs []string) []string {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/credential"
 	"github.com/cozeauth/cozeauth/policy"
 )
 
@@ -61,7 +62,10 @@ func writeDenied(w http.ResponseWriter, d *policy.Denied) {
 func (s *Server) writeMintError(w http.ResponseWriter, r *http.Request, app string, err error) {
 	var ue *coze.UnreachableError
 	ce, isCoze := coze.AsError(err)
+	var nl *credential.NeedsLogin
 	switch {
+	case errors.As(err, &nl):
+		writeError(w, http.StatusForbidden, "needs_login", nl.Error(), nil)
 	case errors.Is(err, broker.ErrThrottled):
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, "mint_rate_limited", err.Error(), nil)

@@ -17,6 +17,7 @@ import (
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/credential"
 	"github.com/cozeauth/cozeauth/emulator"
 )
 
@@ -81,7 +82,7 @@ func newFixture(t testing.TB) *fixture {
 	sources := map[string]broker.Source{}
 	for i := range cfg.Apps {
 		a := &cfg.Apps[i]
-		sources[a.Name] = &broker.JWTSource{Client: client, Signer: a.Signer(), TokenURL: a.TokenURL()}
+		sources[a.Name] = &credential.JWT{Client: client, Signer: a.Signer(), TokenURL: a.TokenURL()}
 	}
 	b := broker.New(sources, broker.Options{MaxEntries: 1000})
 	t.Cleanup(b.Close)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cozeauth/cozeauth/broker"
+	"github.com/cozeauth/cozeauth/credential"
 )
 
 // upstream stands in for the Coze API in front of the emulator: token
@@ -57,7 +58,7 @@ func gatewayFixture(t testing.TB, api http.HandlerFunc, o Options) (*fixture, *u
 		f.cfg.Apps[i].WSBase = "ws" + strings.TrimPrefix(front.URL, "http")
 	}
 	app, _ := f.cfg.App("good")
-	b := broker.New(map[string]broker.Source{"good": &broker.JWTSource{Client: testClient(), Signer: app.Signer(), TokenURL: app.TokenURL()}}, broker.Options{})
+	b := broker.New(map[string]broker.Source{"good": &credential.JWT{Client: testClient(), Signer: app.Signer(), TokenURL: app.TokenURL()}}, broker.Options{})
 	t.Cleanup(b.Close)
 	f.b = b
 	if o.Log == nil {

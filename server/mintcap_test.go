@@ -9,6 +9,7 @@ import (
 
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/credential"
 	"github.com/cozeauth/cozeauth/ratelimit"
 )
 
@@ -21,7 +22,7 @@ func TestMintCapUnderDistinctSessionFlood(t *testing.T) {
 	// broker's mints, and a retry after a client-side timeout on a busy
 	// machine would reach Coze twice for one of them.
 	client := &coze.Client{Timeout: 30 * time.Second, Retry: coze.Backoff{Attempts: 1}}
-	b := broker.New(map[string]broker.Source{"good": &broker.JWTSource{Client: client, Signer: app.Signer(), TokenURL: app.TokenURL()}},
+	b := broker.New(map[string]broker.Source{"good": &credential.JWT{Client: client, Signer: app.Signer(), TokenURL: app.TokenURL()}},
 		broker.Options{MintRate: map[string]ratelimit.Rate{"good": {PerSecond: 20, Burst: 20}}, MintWait: 100 * time.Millisecond})
 	t.Cleanup(b.Close)
 	srv := httptest.NewServer(mustNew(t, f.cfg, b, Options{}))

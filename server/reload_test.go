@@ -12,6 +12,7 @@ import (
 
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
+	"github.com/cozeauth/cozeauth/credential"
 	"github.com/cozeauth/cozeauth/policy"
 )
 
@@ -37,7 +38,7 @@ func reloading(t *testing.T) (*fixture, testKeys) {
 	f.cfg.Access = acc
 	client := testClient()
 	s := mustNew(t, f.cfg, f.b, Options{Log: f.logger, Audit: f.logger, NewSource: func(a *config.App) broker.Source {
-		return &broker.JWTSource{Client: client, Signer: a.Signer(), TokenURL: a.TokenURL()}
+		return &credential.JWT{Client: client, Signer: a.Signer(), TokenURL: a.TokenURL()}
 	}})
 	f.srv.Close()
 	f.srv = httptest.NewServer(s)

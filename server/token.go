@@ -1,9 +1,11 @@
 package server
 
 import (
-	"github.com/cozeauth/cozeauth/policy"
 	"net/http"
 	"strconv"
+
+	"github.com/cozeauth/cozeauth/config"
+	"github.com/cozeauth/cozeauth/policy"
 )
 
 // handleToken answers POST /, POST /token and GET /callback with
@@ -27,6 +29,11 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	req, denied := s.decide(c, in, sctx)
 	if denied != nil {
 		s.deny(w, r, c, denied)
+		return
+	}
+	if app, _ := c.gen.cfg.App(req.App); app != nil && app.Kind == config.KindPAT && (c.policy == nil || !c.policy.HandOutPAT) {
+		s.deny(w, r, c, &policy.Denied{Status: http.StatusForbidden, Code: "pat_not_handed_out",
+			Msg: "app " + req.App + " holds a personal access token, which the token API never hands out: call the Coze API through this server's gateway (or give the caller's policy hand_out_pat: true)"})
 		return
 	}
 	tok, out, err := s.broker.Token(r.Context(), req)

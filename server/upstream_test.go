@@ -11,6 +11,7 @@ import (
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/credential"
 	"github.com/cozeauth/cozeauth/emulator"
 )
 
@@ -90,7 +91,7 @@ func TestUnreachableHost(t *testing.T) {
 		APIBase: "http://" + addr, Audience: "api.coze.cn", Duration: 900}}}
 	a := &cfg.Apps[0]
 	client := &coze.Client{Retry: coze.Backoff{Attempts: 2, Base: time.Millisecond}}
-	b := broker.New(map[string]broker.Source{"a": &broker.JWTSource{Client: client, Signer: a.Signer(), TokenURL: a.TokenURL()}}, broker.Options{})
+	b := broker.New(map[string]broker.Source{"a": &credential.JWT{Client: client, Signer: a.Signer(), TokenURL: a.TokenURL()}}, broker.Options{})
 	defer b.Close()
 	rec := recorder(mustNew(t, cfg, b, Options{}), "POST", "/token")
 	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "upstream_unreachable") {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
+	"github.com/cozeauth/cozeauth/credential"
+	"github.com/cozeauth/cozeauth/grant"
 )
 
 const (
@@ -44,7 +46,7 @@ func TestConfigCheckEveryKind(t *testing.T) {
 		"app pat", "pat (个人/服务访问令牌", "personal access token (pat_…), from file ", "pat.txt (never shown)",
 		"app web", "web (OAuth 授权码", "redirect     https://a.example/cb", "client secret (客户端密钥) from file ", "secret.txt (never shown)",
 		"app pkce", "pkce (OAuth PKCE", "redirect     http://localhost:8080/cb", "login page   https://www.coze.com",
-		"app device", "device (OAuth 设备授权", "workspace    7001", "not yet: this version mints tokens for JWT apps only")
+		"app device", "device (OAuth 设备授权", "workspace    7001", "refreshes each user's grant from the grant store", "the gateway injects the token; /token never hands it out")
 	for _, s := range []string{kindsPAT, kindsSecret} {
 		if strings.Contains(out+errOut, s) {
 			t.Fatalf("config check shows a secret:\n%s", out)
@@ -90,25 +92,34 @@ func TestTokenRefusesOtherKinds(t *testing.T) {
 	}
 }
 
-// TestSourcesForJWTAppsOnly: serve builds Sources for JWT apps; the other
-// kinds have none yet, so the broker names them unknown rather than
-// minting with a nil signer.
-func TestSourcesForJWTAppsOnly(t *testing.T) {
+// TestSourcesForEveryKind: without a grant store, a config with web,
+// PKCE or device apps is refused up front, naming the app; with one,
+// every kind gets its Source, and a pat app's is its token.
+func TestSourcesForEveryKind(t *testing.T) {
 	c, err := config.LoadFile(kindsConfig(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	newSource := jwtSources(newClient())
+	if _, err := sources(c, newClient(), nil); !errors.Is(err, credential.ErrNoStore) || !strings.Contains(err.Error(), `"web"`) {
+		t.Fatalf("no store: %v", err)
+	}
+	newSource, err := sources(c, newClient(), grant.NewMemory())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range c.Apps {
-		a := &c.Apps[i]
-		if src := newSource(a); (src != nil) != (a.Kind == config.KindJWT) {
-			t.Errorf("app %s: source %v", a.Name, src)
+		if newSource(&c.Apps[i]) == nil {
+			t.Errorf("app %s has no source", c.Apps[i].Name)
 		}
 	}
 	b := newBroker(c, newSource)
 	defer b.Close()
-	_, _, err = b.Token(t.Context(), broker.Request{App: "pat", Session: "s"})
-	if !errors.Is(err, broker.ErrUnknownApp) {
-		t.Errorf("pat app: %v, want unknown app", err)
+	tok, _, err := b.Token(t.Context(), broker.Request{App: "pat", Session: "s"})
+	if err != nil || tok.AccessToken != kindsPAT {
+		t.Fatalf("pat app: %v", err)
+	}
+	var nl *credential.NeedsLogin
+	if _, _, err := b.Token(t.Context(), broker.Request{App: "web", Session: "nobody"}); !errors.As(err, &nl) {
+		t.Fatalf("web app without a login: %v, want NeedsLogin", err)
 	}
 }

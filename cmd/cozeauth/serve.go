@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/config"
+	"github.com/cozeauth/cozeauth/grant"
 	"github.com/cozeauth/cozeauth/internal/memtune"
 	"github.com/cozeauth/cozeauth/server"
 )
@@ -28,6 +29,8 @@ type serveFlags struct {
 	audit    string
 	watch    time.Duration
 	pprof    string
+	dataDir  string
+	storeKey string
 }
 
 func newServe() *cobra.Command {
@@ -59,6 +62,8 @@ none: a built-in Coze emulator stands in for Coze.`,
 	fl.StringVar(&f.pprof, "pprof", "", "serve Go's profiler on this loopback address (e.g. 127.0.0.1:6060)")
 	fl.DurationVar(&f.watch, "watch-interval", 2*time.Second, "how often to check the config and keys files for changes")
 	fl.StringVar(&f.audit, "audit-log", "-", `where the audit log goes: "-" for stderr, a file path, or "off"`)
+	fl.StringVar(&f.dataDir, "data-dir", "", "directory for the grant store of web, PKCE and device apps (default: data_dir in the config, else "+defaultDataDir+")")
+	fl.StringVar(&f.storeKey, "store-key-file", "", "file holding the grant store's key (default: store_key_file in the config, else $"+grant.EnvStoreKey+")")
 	return cmd
 }
 
@@ -110,7 +115,19 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 		return err
 	}
 	defer closeAudit()
-	newSource := jwtSources(newClient())
+	grants, err := openGrants(cfg, f)
+	if err != nil {
+		return err
+	}
+	var store grant.Store // stays a nil interface without a store
+	if grants != nil {
+		defer grants.Close()
+		store = grants
+	}
+	newSource, err := sources(cfg, newClient(), store)
+	if err != nil {
+		return err
+	}
 	b := newBroker(cfg, newSource)
 	defer b.Close()
 	srv, err := server.New(cfg, b, server.Options{Log: log, Audit: auditLog, NewSource: newSource})

@@ -69,8 +69,11 @@ func summarizeApp(w io.Writer, a *config.App, defaultApp string) {
 	case a.Device != nil:
 		row("workspace", or(a.Device.WorkspaceID, "(none: the account's device codes)"))
 	}
-	if a.Kind != config.KindJWT {
-		row("serving", "not yet: this version mints tokens for JWT apps only")
+	switch {
+	case a.Kind == config.KindPAT:
+		row("serving", "the gateway injects the token; /token never hands it out")
+	case a.Kind.UserDelegated():
+		row("serving", "refreshes each user's grant from the grant store (data_dir); logins: not in this version yet")
 	}
 	row("scope", scopeText(a.Scope, "(none: the app's full permissions)"))
 	if !a.MintRate.Unlimited() {

@@ -1,39 +1,73 @@
 package main
 
 import (
+	"cmp"
+	"fmt"
+	"os"
+	"path/filepath"
+
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/credential"
+	"github.com/cozeauth/cozeauth/grant"
 	"github.com/cozeauth/cozeauth/ratelimit"
 )
 
-// jwtSources builds a JWT app's Source over client; the server calls it
-// again on reload for apps whose credentials or endpoints changed. Apps
-// of other kinds get no Source yet (nil): the broker answers that it
-// does not know them.
-func jwtSources(client *coze.Client) func(*config.App) broker.Source {
-	return func(a *config.App) broker.Source {
-		if a.JWT == nil {
-			return nil
+// sources checks that every app of cfg can have a Source and returns the
+// function that builds one; the server calls it again on reload for apps
+// whose credentials or endpoints changed.
+func sources(cfg *config.Config, client *coze.Client, grants grant.Store) (func(*config.App) broker.Source, error) {
+	d := credential.Deps{Client: client, Grants: grants}
+	for i := range cfg.Apps {
+		if _, err := credential.New(&cfg.Apps[i], d); err != nil {
+			return nil, err
 		}
-		return &broker.JWTSource{Client: client, Signer: a.Signer(), TokenURL: a.TokenURL()}
 	}
+	return func(a *config.App) broker.Source {
+		src, err := credential.New(a, d)
+		if err != nil {
+			return nil // the reload's own checks refuse such an app
+		}
+		return src
+	}, nil
+}
+
+// openGrants opens the grant store when an app keeps users' grants (web,
+// PKCE, device), and returns nil otherwise.
+func openGrants(cfg *config.Config, f serveFlags) (*grant.FileStore, error) {
+	needed := false
+	for _, a := range cfg.Apps {
+		needed = needed || a.Kind.UserDelegated()
+	}
+	if !needed {
+		return nil, nil
+	}
+	dir := cmp.Or(f.dataDir, cfg.DataDir, defaultDataDir)
+	kr, warning, err := grant.LoadKeyring(os.Getenv, cmp.Or(f.storeKey, cfg.StoreKeyFile))
+	if err != nil {
+		return nil, fmt.Errorf("the grant store of web, PKCE and device apps: %w", err)
+	}
+	if warning != "" {
+		fmt.Fprintln(os.Stderr, "warning:", warning)
+	}
+	return grant.OpenFile(filepath.Join(dir, grant.DefaultFileName), kr)
 }
 
 // newBroker builds the broker with one Source per configured app.
 func newBroker(cfg *config.Config, newSource func(*config.App) broker.Source) *broker.Broker {
-	sources := make(map[string]broker.Source, len(cfg.Apps))
+	srcs := make(map[string]broker.Source, len(cfg.Apps))
 	rates := map[string]ratelimit.Rate{}
 	for i := range cfg.Apps {
 		a := &cfg.Apps[i]
 		if src := newSource(a); src != nil {
-			sources[a.Name] = src
+			srcs[a.Name] = src
 		}
 		if !a.MintRate.Unlimited() {
 			rates[a.Name] = a.MintRate
 		}
 	}
-	return broker.New(sources, broker.Options{MaxEntries: cfg.Cache.MaxEntries, MaxBytes: cfg.Cache.MaxBytes, Skew: cfg.Cache.Skew, MintRate: rates})
+	return broker.New(srcs, broker.Options{MaxEntries: cfg.Cache.MaxEntries, MaxBytes: cfg.Cache.MaxBytes, Skew: cfg.Cache.Skew, MintRate: rates})
 }
 
 func newClient() *coze.Client {
