@@ -150,7 +150,8 @@ func limit(l *ratelimit.Limiter, key, who string) *policy.Denied {
 // X-API-Key (empty header lines count as absent). More than one is
 // ambiguous — which one would decide who the caller is? — and refused.
 func presentedCredential(r *http.Request) (presented, *policy.Denied) {
-	auth, api := nonEmpty(r.Header.Values("Authorization")), nonEmpty(r.Header.Values("X-API-Key"))
+	// Canonical header names, read from the map: no allocation per request.
+	auth, api := nonEmpty(r.Header["Authorization"]), nonEmpty(r.Header["X-Api-Key"])
 	switch {
 	case len(auth)+len(api) > 1:
 		var which string

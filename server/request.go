@@ -45,7 +45,7 @@ func badRequest(format string, args ...any) *requestError {
 
 // sessionHeader reads the caller's X-User-ID header, if any, into in.
 func sessionHeader(r *http.Request, in *policy.Input) *requestError {
-	vs := r.Header.Values("X-User-ID")
+	vs := r.Header["X-User-Id"] // canonical form: no allocation per request
 	switch {
 	case len(vs) == 0:
 		return nil
@@ -93,31 +93,34 @@ func parseTokenRequest(w http.ResponseWriter, r *http.Request) (policy.Input, *c
 		in.Duration = *body.DurationSeconds
 	}
 	in.App = body.App
-	if perr := decodeCapped("scope", body.Scope, MaxScopeBytes, &in.Scope); perr != nil {
+	var perr *requestError
+	if in.Scope, perr = decodeCapped[coze.Scope]("scope", body.Scope, MaxScopeBytes); perr != nil {
 		return in, nil, perr
 	}
-	var sctx *coze.SessionContext
-	if perr := decodeCapped("session_context", body.SessionContext, MaxSessionContextBytes, &sctx); perr != nil {
+	sctx, perr := decodeCapped[coze.SessionContext]("session_context", body.SessionContext, MaxSessionContextBytes)
+	if perr != nil {
 		return in, nil, perr
 	}
 	return in, sctx, nil
 }
 
-// decodeCapped decodes the JSON object raw of field name into dst, after
-// checking it is at most limit bytes; absent or null leaves dst nil.
-func decodeCapped[T any](name string, raw json.RawMessage, limit int, dst **T) *requestError {
+// decodeCapped decodes the JSON object raw of field name, after checking
+// it is at most limit bytes; absent or null is nil. (It returns the value
+// rather than filling a pointer, so the caller's values stay off the heap.)
+func decodeCapped[T any](name string, raw json.RawMessage, limit int) (*T, *requestError) {
 	if len(raw) == 0 || string(raw) == "null" {
-		return nil
+		return nil, nil
 	}
 	if len(raw) > limit {
-		return badRequest("%s is %d bytes of JSON: at most %d (%d KiB) are accepted; send a smaller one", name, len(raw), limit, limit>>10)
+		return nil, badRequest("%s is %d bytes of JSON: at most %d (%d KiB) are accepted; send a smaller one", name, len(raw), limit, limit>>10)
 	}
+	dst := new(T)
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return badRequest("%s: %s", name, jsonProblem(err))
+		return nil, badRequest("%s: %s", name, jsonProblem(err))
 	}
-	return nil
+	return dst, nil
 }
 
 // decide turns what the caller asked for into the token to hand out. With
