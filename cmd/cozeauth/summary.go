@@ -73,7 +73,11 @@ func summarizeApp(w io.Writer, a *config.App, defaultApp string) {
 	case a.Kind == config.KindPAT:
 		row("serving", "the gateway injects the token; /token never hands it out")
 	case a.Kind.UserDelegated():
-		row("serving", "refreshes each user's grant from the grant store (data_dir); logins: not in this version yet")
+		if a.Kind == config.KindDevice {
+			row("serving", "refreshes each user's grant from the grant store (data_dir); log users in with `cozeauth login`")
+		} else {
+			row("serving", "refreshes each user's grant from the grant store (data_dir); logins through serve: not in this version yet")
+		}
 	}
 	row("scope", scopeText(a.Scope, "(none: the app's full permissions)"))
 	if !a.MintRate.Unlimited() {
