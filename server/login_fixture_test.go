@@ -38,7 +38,7 @@ type loginFix struct {
 	audit *syncBuffer
 }
 
-func loginFixture(t *testing.T, acc *config.Access) *loginFix {
+func loginFixture(t testing.TB, acc *config.Access) *loginFix {
 	t.Helper()
 	f := newFixture(t)
 	f.emu.SetApprove(emulator.ApproveAuto)
