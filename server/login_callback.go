@@ -57,7 +57,7 @@ func (s *Server) handleLoginCallback(w http.ResponseWriter, r *http.Request) {
 		loginPage(w, http.StatusBadRequest, "This login has expired", "A login must be finished within 10 minutes. Ask the application for a new connect link.")
 		return
 	case !ok:
-		s.auditLogin(r, "", "", "refused_other_browser", "")
+		s.auditLogin(r, st.link.req.App, st.link.req.Session, "refused_other_browser", "")
 		loginPage(w, http.StatusForbidden, "This login was started in another browser", "For your safety a login must be finished in the browser that opened the connect link. Open the connect link in this browser, or ask the application for a new one.")
 		return
 	}

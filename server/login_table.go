@@ -150,7 +150,7 @@ func (t *loginTable) takeState(state string, nonce func(*loginState) bool) (logi
 		delete(t.states, state)
 		return loginState{}, loginExpired, false
 	case !nonce(st):
-		return loginState{}, loginOK, false
+		return loginState{link: st.link}, loginOK, false // who it was for, for the audit
 	}
 	st.used = true
 	return *st, loginOK, true

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/emulator"
 	"github.com/cozeauth/cozeauth/grant"
 	"github.com/cozeauth/cozeauth/policy"
@@ -103,6 +102,9 @@ func TestLoginOtherBrowserRefused(t *testing.T) {
 		t.Fatalf("callback in browser B: %d %s", status, page)
 	}
 	lf.noGrants(t)
+	if !strings.Contains(lf.audit.String(), "result=refused_other_browser") || !strings.Contains(lf.audit.String(), "session=dave") {
+		t.Fatalf("audit: %s", lf.audit.String())
+	}
 	if code := a.last.Query().Get("code"); code == "" || strings.Contains(page, code) {
 		t.Fatal("the page shows the code")
 	}
@@ -345,4 +347,19 @@ func TestLoginNeedsLoginCleared(t *testing.T) {
 	}
 }
 
-var _ = config.KindWeb
+// TestConnectTableBounded: the connect links held at once are capped
+// (503 when full); lapsed ones make room again.
+func TestConnectTableBounded(t *testing.T) {
+	lf := loginFixture(t, nil)
+	lf.server.logins.max = 2
+	for i := range 3 {
+		status, body := lf.connect(t, "", "web", "kim", "")
+		if want := map[bool]int{true: 503, false: 200}[i == 2]; status != want {
+			t.Fatalf("link %d: %d %s", i, status, body)
+		}
+	}
+	lf.skew.Store(int64(ConnectLinkTTL + time.Second))
+	if status, body := lf.connect(t, "", "web", "kim", ""); status != 200 {
+		t.Fatalf("after the links lapsed: %d %s", status, body)
+	}
+}
