@@ -14,6 +14,8 @@ import (
 
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
+	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/grant"
 )
 
 // Limits on what a caller may send.
@@ -36,6 +38,11 @@ type Server struct {
 	gateway  *httputil.ReverseProxy
 	gwLimits config.Gateway // resolved gateway limits
 	inflight *inflight      // gateway requests in progress
+
+	grants     grant.Store  // users' grants (web, PKCE, device apps); nil when none
+	cozeClient *coze.Client // for code exchanges
+	returnTo   []string     // Options.LoginReturnTo
+	logins     *loginTable  // connect links and logins under way
 }
 
 // Options are a Server's optional parts.
@@ -59,6 +66,16 @@ type Options struct {
 	// visitor; 32 per address for a policy's callers without a key; as
 	// many connections per Coze host as requests in flight).
 	Gateway config.Gateway
+	// Grants is where a browser login (POST /connect, GET /login/start,
+	// GET /oauth/callback) stores the user's grant; without it /connect
+	// answers 503.
+	Grants grant.Store
+	// Client exchanges login codes with Coze; a default Client when nil.
+	Client *coze.Client
+	// LoginReturnTo lists URL prefixes a connect link may send the browser
+	// back to (same scheme and host; the path a whole-segment prefix),
+	// besides the caller policy's origins and, in open mode, this machine.
+	LoginReturnTo []string
 }
 
 // New returns a Server for cfg's apps and access rules, handing out
@@ -68,7 +85,11 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{broker: b, log: log, auditLog: o.Audit, mux: http.NewServeMux(), newSource: o.NewSource}
+	s := &Server{broker: b, log: log, auditLog: o.Audit, mux: http.NewServeMux(), newSource: o.NewSource,
+		grants: o.Grants, cozeClient: o.Client, returnTo: o.LoginReturnTo, logins: newLoginTable()}
+	if s.cozeClient == nil {
+		s.cozeClient = &coze.Client{}
+	}
 	gen, err := newAccess(cfg, nil)
 	if err != nil {
 		return nil, err
@@ -91,6 +112,9 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 	s.mux.HandleFunc("POST /{$}", s.handleToken)
 	s.mux.HandleFunc("POST /token", s.handleToken)
 	s.mux.HandleFunc("GET /callback", s.handleToken)
+	s.mux.HandleFunc("POST /connect", s.handleConnect)
+	s.mux.HandleFunc("GET "+LoginStartPath, s.handleLoginStart)
+	s.mux.HandleFunc("GET "+LoginCallbackPath, s.handleLoginCallback)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("GET /readyz", s.handleReady)
 	s.mux.HandleFunc("/", s.handleNotFound)
@@ -160,7 +184,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
-	case "/", "/token", "/callback", "/healthz", "/readyz":
+	case "/", "/token", "/callback", "/healthz", "/readyz", "/connect", LoginStartPath, LoginCallbackPath:
 		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed on "+r.URL.Path, nil)
 		return
 	}

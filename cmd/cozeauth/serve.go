@@ -124,13 +124,14 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 		defer grants.Close()
 		store = grants
 	}
-	newSource, err := sources(cfg, newClient(), store)
+	client := newClient()
+	newSource, err := sources(cfg, client, store)
 	if err != nil {
 		return err
 	}
 	b := newBroker(cfg, newSource)
 	defer b.Close()
-	srv, err := server.New(cfg, b, server.Options{Log: log, Audit: auditLog, NewSource: newSource})
+	srv, err := server.New(cfg, b, server.Options{Log: log, Audit: auditLog, NewSource: newSource, Grants: store, Client: client})
 	if err != nil {
 		return err
 	}
