@@ -17,13 +17,14 @@ const (
 
 // Config is the whole validated configuration.
 type Config struct {
-	Source         string // where it came from: a file path, or "environment"
-	Listen         string // serve's address
-	DefaultSession string // session_name when the caller names none
-	DefaultApp     string // app used when a request names none
-	GatewayPrefix  string // optional path prefix of the API gateway, e.g. "/coze"
-	DataDir        string // where serve keeps state (the grant store); "" for the default
-	StoreKeyFile   string // file holding the grant store's key; "" for $COZEAUTH_STORE_KEY
+	Source         string   // where it came from: a file path, or "environment"
+	Listen         string   // serve's address
+	DefaultSession string   // session_name when the caller names none
+	DefaultApp     string   // app used when a request names none
+	GatewayPrefix  string   // optional path prefix of the API gateway, e.g. "/coze"
+	DataDir        string   // where serve keeps state (the grant store); "" for the default
+	StoreKeyFile   string   // file holding the grant store's key; "" for $COZEAUTH_STORE_KEY
+	LoginReturnTo  []string // URL prefixes a login's return_to may point under
 	Cache          Cache
 	Apps           []App
 	Access         Access   // policies and clients; empty: open (loopback) mode

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -27,6 +28,7 @@ type fileConfig struct {
 	GatewayPrefix  string        `yaml:"gateway_prefix"`
 	DataDir        string        `yaml:"data_dir"`
 	StoreKeyFile   string        `yaml:"store_key_file"`
+	Login          rawLogin      `yaml:"login"`
 	AllowedHosts   []string      `yaml:"allowed_hosts"`
 	AdminClients   []string      `yaml:"admin_clients"`
 	Audit          rawAudit      `yaml:"audit"`
@@ -56,6 +58,12 @@ func LoadFile(path string) (*Config, error) {
 	e := &errs{source: path}
 	c := &Config{Source: path, Listen: fc.Listen, DefaultSession: fc.DefaultSession, DefaultApp: fc.DefaultApp, GatewayPrefix: fc.GatewayPrefix,
 		DataDir: relativeTo(path, fc.DataDir), StoreKeyFile: relativeTo(path, fc.StoreKeyFile)}
+	for i, u := range fc.Login.ReturnTo {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || p.User != nil || p.Fragment != "" {
+			e.add(fmt.Sprintf("login.return_to[%d]", i), "write an absolute URL prefix such as https://app.example.com/account/", "%q is not an http(s) URL prefix", u)
+		}
+		c.LoginReturnTo = append(c.LoginReturnTo, u)
+	}
 	c.Cache.MaxEntries = fc.Cache.MaxEntries
 	if fc.Cache.MaxBytes != "" {
 		n, err := ParseSize(fc.Cache.MaxBytes)
@@ -131,6 +139,11 @@ func (c *Config) finish(e *errs) {
 	if _, ok := c.App(c.DefaultApp); !ok && len(c.Apps) > 0 {
 		e.add("default_app", "name one of the apps below", "no app named %q", c.DefaultApp)
 	}
+}
+
+// rawLogin configures logins through serve (web and PKCE apps).
+type rawLogin struct {
+	ReturnTo []string `yaml:"return_to"`
 }
 
 // relativeTo resolves p against the directory of the config file at

@@ -129,6 +129,9 @@ func restartOnly(old, cfg *config.Config) error {
 		{"cache.max_bytes", old.Cache.MaxBytes, cfg.Cache.MaxBytes},
 		{"cache.skew", old.Cache.Skew, cfg.Cache.Skew},
 		{"gateway", old.Gateway, cfg.Gateway},
+		{"data_dir", old.DataDir, cfg.DataDir},
+		{"store_key_file", old.StoreKeyFile, cfg.StoreKeyFile},
+		{"login.return_to", fmt.Sprint(old.LoginReturnTo), fmt.Sprint(cfg.LoginReturnTo)},
 	} {
 		if f.was != f.now {
 			return fmt.Errorf("%s changed from %v to %v, which a running server cannot apply: restart cozeauth to use it (nothing was reloaded)", f.field, f.was, f.now)

@@ -131,7 +131,8 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	}
 	b := newBroker(cfg, newSource)
 	defer b.Close()
-	srv, err := server.New(cfg, b, server.Options{Log: log, Audit: auditLog, NewSource: newSource, Grants: store, Client: client})
+	srv, err := server.New(cfg, b, server.Options{Log: log, Audit: auditLog, NewSource: newSource, Grants: store, Client: client,
+		LoginReturnTo: cfg.LoginReturnTo})
 	if err != nil {
 		return err
 	}

@@ -76,7 +76,7 @@ func summarizeApp(w io.Writer, a *config.App, defaultApp string) {
 		if a.Kind == config.KindDevice {
 			row("serving", "refreshes each user's grant from the grant store (data_dir); log users in with `cozeauth login`")
 		} else {
-			row("serving", "refreshes each user's grant from the grant store (data_dir); logins through serve: not in this version yet")
+			row("serving", "refreshes each user's grant from the grant store (data_dir); users log in through POST /connect links")
 		}
 	}
 	row("scope", scopeText(a.Scope, "(none: the app's full permissions)"))
