@@ -104,6 +104,12 @@ func clonePtr[T any](p *T) *T {
 	return &c
 }
 
+// LoginCallbackPath is the path of the redirect URI through which serve
+// logs users in to web and PKCE apps: an app's redirect_uri must end
+// there (it does not clash with the token API's Worker-compatible GET
+// /callback).
+const LoginCallbackPath = "/oauth/callback"
+
 // RedirectURI is a web or pkce app's redirect URI, "" for other kinds.
 func (a *App) RedirectURI() string {
 	switch {

@@ -2,7 +2,6 @@ package doctor
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -44,9 +43,9 @@ type Report struct {
 	SuggestedRegion coze.Region `json:"suggested_region,omitempty"` // where the app was found instead
 	OK              bool        `json:"ok"`                         // a token was obtained and no check failed
 	Kind            config.Kind `json:"kind,omitempty"`             // the checked app's kind
-	// NotChecked: the app is of a kind whose checks this version does not
-	// have (only JWT apps are checked beyond the configuration). OK stays
-	// false, since no token was obtained.
+	// NotChecked: the app is of a kind doctor cannot get a token for on
+	// its own (web, PKCE and device apps need a user's login): its
+	// configuration is checked, not a token. OK stays false.
 	NotChecked bool `json:"not_checked,omitempty"`
 }
 
@@ -71,7 +70,7 @@ func Run(ctx context.Context, o Options) *Report {
 	defer r.close()
 	r.checkConfig()
 	if r.app != nil && r.app.JWT == nil {
-		r.checkOtherKind()
+		r.checkOtherKind(ctx)
 		return r.rep
 	}
 	r.checkKey()
@@ -161,19 +160,4 @@ func (r *runner) base(reg coze.Region) string {
 		return b
 	}
 	return reg.APIBase()
-}
-
-// checkOtherKind ends the diagnosis of an app that is not a JWT app: its
-// configuration loaded (or the config check says why not), and the checks
-// of its kind are not in this version.
-func (r *runner) checkOtherKind() {
-	r.rep.Kind = r.app.Kind
-	r.rep.NotChecked = true
-	if r.app.Kind == "" {
-		r.skip("kind", "app kind", "the app's kind is not valid: see the configuration problems above")
-		return
-	}
-	r.add(Check{ID: "kind", Name: string(r.app.Kind) + " app", Status: Skip,
-		Summary: fmt.Sprintf("not checked yet: this version of doctor checks JWT apps only; app %q is kind %s", r.app.Name, r.app.Kind),
-		Fix:     "`cozeauth config check` shows what was understood of the app"})
 }

@@ -21,7 +21,7 @@ import (
 // /callback).
 const (
 	LoginStartPath    = "/login/start"
-	LoginCallbackPath = "/oauth/callback"
+	LoginCallbackPath = config.LoginCallbackPath
 )
 
 // connectBody is the JSON body of POST /connect.

@@ -80,7 +80,7 @@ func runDoctor(cmd *cobra.Command, f doctorFlags) error {
 		case rep.OK:
 			u.note(doctor.OK, "Coze gave a token: `cozeauth token` and `cozeauth serve` will work")
 		case rep.NotChecked && !failed(rep):
-			u.note(doctor.Warn, fmt.Sprintf("the configuration loads, but doctor does not check %s apps yet: no token was asked for (exit status 1)", rep.Kind))
+			u.note(doctor.Warn, fmt.Sprintf("the configuration is sound; a %s app gets tokens only once a user has logged in, so doctor asked for none (exit status 1)", rep.Kind))
 		case rep.TokenObtained:
 			u.note(doctor.Fail, "Coze gave a token, but fix the ✗ above: `cozeauth serve` refuses this configuration")
 		default:

@@ -3,12 +3,16 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/credential"
+	"github.com/cozeauth/cozeauth/emulator"
 	"github.com/cozeauth/cozeauth/grant"
 )
 
@@ -29,8 +33,8 @@ func kindsConfig(t *testing.T) string {
 	return writeConfig(t, dir,
 		app{name: "jwt", region: "cn", clientID: testAppID, keyID: testKid, keyFile: key},
 		app{name: "pat", region: "cn", extra: "    kind: pat\n    token_file: pat.txt\n"},
-		app{name: "web", region: "cn", clientID: testAppID, extra: "    kind: web\n    client_secret_file: secret.txt\n    redirect_uri: https://a.example/cb\n"},
-		app{name: "pkce", region: "com", clientID: testAppID, extra: "    kind: pkce\n    redirect_uri: http://localhost:8080/cb\n"},
+		app{name: "web", region: "cn", clientID: testAppID, extra: "    kind: web\n    client_secret_file: secret.txt\n    redirect_uri: https://a.example/oauth/callback\n"},
+		app{name: "pkce", region: "com", clientID: testAppID, extra: "    kind: pkce\n    redirect_uri: http://localhost:8080/oauth/callback\n"},
 		app{name: "device", region: "cn", clientID: testAppID, extra: "    kind: device\n    workspace_id: \"7001\"\n"})
 }
 
@@ -44,8 +48,8 @@ func TestConfigCheckEveryKind(t *testing.T) {
 	}
 	wantAll(t, out, "app jwt (default)", "jwt (服务类应用", "RSA 2048 bits",
 		"app pat", "pat (个人/服务访问令牌", "personal access token (pat_…), from file ", "pat.txt (never shown)",
-		"app web", "web (OAuth 授权码", "redirect     https://a.example/cb", "client secret (客户端密钥) from file ", "secret.txt (never shown)",
-		"app pkce", "pkce (OAuth PKCE", "redirect     http://localhost:8080/cb", "login page   https://www.coze.com",
+		"app web", "web (OAuth 授权码", "redirect     https://a.example/oauth/callback", "client secret (客户端密钥) from file ", "secret.txt (never shown)",
+		"app pkce", "pkce (OAuth PKCE", "redirect     http://localhost:8080/oauth/callback", "login page   https://www.coze.com",
 		"app device", "device (OAuth 设备授权", "workspace    7001", "refreshes each user's grant from the grant store", "the gateway injects the token; /token never hands it out")
 	for _, s := range []string{kindsPAT, kindsSecret} {
 		if strings.Contains(out+errOut, s) {
@@ -55,17 +59,22 @@ func TestConfigCheckEveryKind(t *testing.T) {
 	noSecrets(t, out, pkcs8PEM(t, keyA))
 }
 
-// TestDoctorOtherKindsNotCheckedYet: doctor says plainly that it does not
-// check other kinds, fails none of their checks, and obtains no token.
-func TestDoctorOtherKindsNotCheckedYet(t *testing.T) {
+// TestDoctorUserDelegatedKinds: doctor checks what serve needs of web,
+// PKCE and device apps (a redirect URI ending in /oauth/callback, the
+// client secret), fails none of them here, says why it obtained no token,
+// and never shows a secret.
+func TestDoctorUserDelegatedKinds(t *testing.T) {
 	cfg := kindsConfig(t)
-	for _, k := range []string{"pat", "web", "pkce", "device"} {
+	for _, k := range []string{"web", "pkce", "device"} {
 		out, errOut, code := cli(t, "", "doctor", "--config", cfg, "--app", k)
 		if code != 1 {
 			t.Errorf("%s: exit %d, want 1 (no token obtained)", k, code)
 		}
-		wantAll(t, out, "✓ configuration", "not checked yet: this version of doctor checks JWT apps only", "doctor does not check "+k+" apps yet")
-		if strings.Contains(out, "✗") || strings.Contains(out+errOut, kindsPAT) || strings.Contains(out+errOut, kindsSecret) {
+		wantAll(t, out, "✓ configuration", "a "+k+" app gets tokens only once a user has logged in")
+		if k != "device" {
+			wantAll(t, out, "✓ redirect URI")
+		}
+		if strings.Contains(out, "✗") || strings.Contains(out+errOut, kindsSecret) {
 			t.Errorf("%s: a failed check or a secret:\n%s%s", k, out, errOut)
 		}
 		out, _, _ = cli(t, "", "doctor", "--json", "--config", cfg, "--app", k)
@@ -77,6 +86,52 @@ func TestDoctorOtherKindsNotCheckedYet(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Kind != k || !rep.NotChecked || rep.OK {
 			t.Errorf("%s: JSON report %+v (%v):\n%s", k, rep, err, out)
 		}
+	}
+}
+
+// TestDoctorWrongRedirect: a redirect URI serve cannot finish logins on
+// is a failed check with the fix.
+func TestDoctorWrongRedirect(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "secret.txt", kindsSecret+"\n", 0o600)
+	cfg := writeConfig(t, dir, app{name: "web", region: "cn", clientID: testAppID,
+		extra: "    kind: web\n    client_secret_file: secret.txt\n    redirect_uri: https://a.example/cb\n"})
+	out, _, code := cli(t, "", "doctor", "--config", cfg)
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	wantAll(t, out, "✗ redirect URI", "does not end in /oauth/callback", "fix:")
+}
+
+// TestDoctorPAT: doctor shows a PAT to Coze; an accepted one is a token
+// obtained (exit 0), a refused one a failed check with its likely cause.
+func TestDoctorPAT(t *testing.T) {
+	emu := emulator.New(emulator.Options{})
+	emu.AddPAT(kindsPAT, "7310000000000000099")
+	cz := httptest.NewServer(emu)
+	t.Cleanup(cz.Close)
+	dir := t.TempDir()
+	writeFile(t, dir, "pat.txt", kindsPAT+"\n", 0o600)
+	writeFile(t, dir, "other.txt", "pat_someone_elses_token_00000000\n", 0o600)
+	good := writeConfig(t, dir, app{name: "pat", apiBase: cz.URL, extra: "    kind: pat\n    token_file: pat.txt\n"})
+	out, errOut, code := cli(t, "", "doctor", "--config", good)
+	if code != 0 {
+		t.Fatalf("accepted PAT: exit %d\n%s%s", code, out, errOut)
+	}
+	wantAll(t, out, "✓ token accepted", "7310000000000000099")
+	sub := filepath.Join(dir, "bad")
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, sub, "other.txt", "pat_someone_elses_token_00000000\n", 0o600)
+	bad := writeConfig(t, sub, app{name: "pat", apiBase: cz.URL, extra: "    kind: pat\n    token_file: other.txt\n"})
+	out, errOut, code = cli(t, "", "doctor", "--config", bad)
+	if code != 1 {
+		t.Fatalf("refused PAT: exit %d\n%s%s", code, out, errOut)
+	}
+	wantAll(t, out, "✗ token accepted", "Coze refuses the token", "fix:")
+	if strings.Contains(out+errOut, kindsPAT) || strings.Contains(out+errOut, "pat_someone_elses") {
+		t.Fatal("doctor showed a token")
 	}
 }
 
