@@ -70,6 +70,13 @@ func (b *Broker) DropApp(app string) int {
 	return b.cache.drop(nil, func(e *entry) bool { return e.req.App == app })
 }
 
+// DropSession drops every cached token and remembered failure of app's
+// session, whatever its owner, scope or duration: what a new login of
+// that user (a new grant) makes stale. It returns how many.
+func (b *Broker) DropSession(app, session string) int {
+	return b.cache.drop(nil, func(e *entry) bool { return e.req.App == app && e.req.Session == session })
+}
+
 // DropOwner drops every cached token held for owner (see Request.Owner),
 // as a revoked client's must be, and returns how many.
 func (b *Broker) DropOwner(owner string) int {

@@ -586,3 +586,21 @@ func TestMintRateHoldsUnderContention(t *testing.T) {
 		t.Fatalf("%d mints in %v under a %d/s cap (burst %d): at most %.0f allowed", got, elapsed, perSecond, burst, most)
 	}
 }
+
+func TestDropSession(t *testing.T) {
+	src := &fakeSource{life: time.Hour}
+	b := newTestBroker(src, Options{})
+	defer b.Close()
+	for _, r := range []Request{
+		{App: "app", Session: "alice", Owner: "be1"}, {App: "app", Session: "alice", Owner: "be2", Duration: 600},
+		{App: "app", Session: "bob", Owner: "be1"},
+	} {
+		mustToken(t, b, r)
+	}
+	if n := b.DropSession("app", "alice"); n != 2 {
+		t.Fatalf("DropSession dropped %d, want alice's 2", n)
+	}
+	if _, out := mustToken(t, b, Request{App: "app", Session: "bob", Owner: "be1"}); out != Hit {
+		t.Fatal("another session's token was dropped")
+	}
+}

@@ -110,10 +110,11 @@ func (s *Server) handleLoginCallback(w http.ResponseWriter, r *http.Request) {
 		loginPage(w, http.StatusInternalServerError, "Not connected", "The server could not save the connection. Try again with a new connect link; if it happens again, tell the server's operator.")
 		return
 	}
-	// /token and the gateway may hold this subject's "needs login" for a
-	// few seconds (the broker's negative cache): drop it for the request
-	// /token makes by default, so the next call redeems the new grant.
-	s.broker.Invalidate(context.WithoutCancel(r.Context()), st.link.req, "")
+	// The broker may hold this subject's "needs login" (its negative
+	// cache) or a token of the login this one replaces, under any scope,
+	// duration or owner: drop them all, so the next call redeems the new
+	// grant.
+	s.broker.DropSession(app, subject)
 	s.auditLogin(r, app, subject, "connected", "")
 	if st.link.returnTo != "" {
 		http.Redirect(w, r, withConnected(st.link.returnTo, app), http.StatusSeeOther)
