@@ -78,13 +78,14 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 		return err
 	}
 	var cfg *config.Config
+	var demoApps *demo
 	if f.demo {
-		d, err := startDemo(ctx, log)
+		d, err := startDemo(ctx, log, f.dataDir)
 		if err != nil {
 			return err
 		}
 		defer d.Close()
-		cfg = d.cfg
+		cfg, demoApps = d.cfg, d
 	} else if cfg, err = config.Load(config.Options{File: f.config}); err != nil {
 		return err
 	}
@@ -109,6 +110,11 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (pick another with --listen)", cfg.Listen, err)
+	}
+	if demoApps != nil {
+		// Web and PKCE logins come back to this server: their redirect
+		// URI is known once it listens.
+		demoApps.addLoginApps("http://" + ln.Addr().String())
 	}
 	auditLog, closeAudit, err := openAudit(cmd.ErrOrStderr(), f.audit, f.logJSON, log)
 	if err != nil {
@@ -153,7 +159,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 		case a.JWT != nil:
 			log.Info("app", "name", a.Name, "kind", a.Kind, "region", a.Region, "api_base", a.APIBase, "client_id", a.ClientID, "key_bits", a.JWT.Key.N.BitLen())
 		default:
-			log.Warn("app not served yet: this version mints tokens for JWT apps only", "name", a.Name, "kind", a.Kind, "api_base", a.APIBase)
+			log.Info("app", "name", a.Name, "kind", a.Kind, "region", a.Region, "api_base", a.APIBase, "client_id", a.ClientID)
 		}
 	}
 	addr := ln.Addr().String()
