@@ -48,15 +48,15 @@ type Grant struct {
 
 // Meta is a grant without its refresh token: what may be listed and shown.
 type Meta struct {
-	App         string
-	Subject     string
-	Scope       json.RawMessage
-	User        string
-	CreatedAt   time.Time
-	RefreshedAt time.Time
-	State       State
-	Reason      string
-	Version     uint64
+	App         string          `json:"app"`
+	Subject     string          `json:"subject"`
+	Scope       json.RawMessage `json:"scope,omitempty"`
+	User        string          `json:"user,omitempty"`
+	CreatedAt   time.Time       `json:"created_at"`
+	RefreshedAt time.Time       `json:"refreshed_at"`
+	State       State           `json:"state"`
+	Reason      string          `json:"reason,omitempty"`
+	Version     uint64          `json:"version"`
 }
 
 // Meta returns g without its refresh token.

@@ -52,7 +52,7 @@ func kindsFixture(t *testing.T) (*fixture, grant.Store) {
 	}
 	f.b = broker.New(sources, broker.Options{MaxEntries: 1000})
 	t.Cleanup(f.b.Close)
-	f.server = mustNew(t, f.cfg, f.b, Options{Log: f.logger})
+	f.server = mustNew(t, f.cfg, f.b, Options{Log: f.logger, Grants: store})
 	f.srv.Close()
 	f.srv = httptest.NewServer(f.server)
 	t.Cleanup(f.srv.Close)

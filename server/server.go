@@ -115,6 +115,8 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 	s.mux.HandleFunc("POST /connect", s.handleConnect)
 	s.mux.HandleFunc("GET "+LoginStartPath, s.handleLoginStart)
 	s.mux.HandleFunc("GET "+LoginCallbackPath, s.handleLoginCallback)
+	s.mux.HandleFunc("GET "+AdminGrantsPath, s.handleGrantsList)
+	s.mux.HandleFunc("DELETE "+AdminGrantsPath, s.handleGrantsRevoke)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("GET /readyz", s.handleReady)
 	s.mux.HandleFunc("/", s.handleNotFound)

@@ -63,4 +63,16 @@ func TestDemoEveryKind(t *testing.T) {
 	if st, body := call(plain, "POST", "/token", `{"app":"web"}`, "X-User-ID", "bob"); st != 403 || !strings.Contains(body, "needs_login") {
 		t.Fatalf("bob, never connected: %d %s", st, body)
 	}
+	// The running server's grants: listed and revoked through its admin
+	// route (its store is locked to it).
+	out, errOut, code := cli(t, "", "grants", "list", "--server", base)
+	if code != 0 || !strings.Contains(out, "alice") || !strings.Contains(out, "web") {
+		t.Fatalf("grants list --server: exit %d\n%s%s", code, out, errOut)
+	}
+	if out, errOut, code := cli(t, "", "grants", "revoke", "--server", base, "--app", "web", "--subject", "alice"); code != 0 {
+		t.Fatalf("grants revoke --server: exit %d\n%s%s", code, out, errOut)
+	}
+	if st, body := call(plain, "GET", "/v1/users/me", "", "X-Cozeauth-App", "web", "X-User-ID", "alice"); st != 403 || !strings.Contains(body, "needs_login") {
+		t.Fatalf("after the revocation: %d %s", st, body)
+	}
 }

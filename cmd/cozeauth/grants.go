@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
@@ -31,7 +32,9 @@ func (f *storeFlags) add(cmd *cobra.Command) {
 }
 
 // open opens the existing grant store; it never creates one.
-func (f *storeFlags) open(cmd *cobra.Command) (*grant.FileStore, error) {
+func (f *storeFlags) open(cmd *cobra.Command) (*grant.FileStore, error) { return f.openWith(cmd) }
+
+func (f *storeFlags) openWith(cmd interface{ ErrOrStderr() io.Writer }) (*grant.FileStore, error) {
 	path := filepath.Join(f.dataDir, grant.DefaultFileName)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("no grant store at %s: serve creates it at the first login; give --data-dir if it is elsewhere", path)
@@ -53,13 +56,15 @@ func newGrants() *cobra.Command {
 		Short: "List and revoke the grants (users' refresh tokens) kept in the grant store",
 	}
 	sf.add(cmd)
+	var serverURL string
+	cmd.PersistentFlags().StringVar(&serverURL, "server", "", "ask this running server instead of opening the store (e.g. http://127.0.0.1:8080; from another machine set COZEAUTH_ADMIN_KEY to an admin client's key)")
 	var app string
 	list := &cobra.Command{
 		Use:   "list [--app NAME]",
 		Short: "List grants: subject, app, state, age, last refresh, user, scope (never the token)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := sf.open(cmd)
+			s, err := openBook(cmd, &sf, serverURL)
 			if err != nil {
 				return err
 			}
@@ -94,14 +99,14 @@ func newGrants() *cobra.Command {
 		Short: "Delete a grant: the subject must log in again",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := sf.open(cmd)
+			s, err := openBook(cmd, &sf, serverURL)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
 			if err := s.Delete(cmd.Context(), rApp, rSubject); err != nil {
 				if errors.Is(err, grant.ErrNotFound) {
-					return fmt.Errorf("no grant for app %q subject %q in %s (see `cozeauth grants list`)", rApp, rSubject, s.Path())
+					return fmt.Errorf("no grant for app %q subject %q in %s (see `cozeauth grants list`)", rApp, rSubject, s.Where())
 				}
 				return err
 			}
