@@ -116,12 +116,21 @@ func TestBrowserWebLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(tab, chromedp.Click(chromedp.ID("approve")), chromedp.WaitVisible(chromedp.ID("settings"))); err != nil {
-		t.Fatalf("after Approve the browser did not reach the app page: %v", err)
+	// The app page, or a result page of cozeauth or Coze telling what failed.
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.ID("approve")), chromedp.WaitVisible(chromedp.CSS("#settings, #result"))); err != nil {
+		t.Fatalf("after Approve the browser reached no page: %v", err)
 	}
 	landed, err := chromedp.Run(tab, chromedp.Location())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.HasPrefix(landed, appSrv.URL+"/") {
+		text, _ := chromedp.Run(tab, chromedp.Text(chromedp.CSS("body")))
+		where := landed
+		if u, err := url.Parse(landed); err == nil {
+			where = u.Scheme + "://" + u.Host + u.Path // not the code in the query
+		}
+		t.Fatalf("after Approve the browser ended at %s, not the app page:\n%s", where, text)
 	}
 	if !strings.HasPrefix(consentURL, cz.URL+"/") {
 		t.Errorf("the consent page was at %q, not at Coze %s", consentURL, cz.URL)
