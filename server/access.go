@@ -32,6 +32,7 @@ type access struct {
 	cookie     config.Cookie
 	trustProxy bool
 	lastUsed   map[string]*atomic.Int64 // client name -> unix seconds
+	fixed      []string                 // session values of fixed-session policies: no trust caller may take them
 
 	targets   map[string]*url.URL      // app -> API base
 	wsTargets map[string]*url.URL      // app -> WebSocket base
@@ -69,6 +70,9 @@ func newAccess(cfg *config.Config, prev *access) (*access, error) {
 			if p.Public {
 				acc.public[o] = p
 			}
+		}
+		if p.Mode() == policy.SessionFixed {
+			acc.fixed = append(acc.fixed, p.SessionValue)
 		}
 		acc.perKey[p.Name] = keepLimiter(prev, p, true)
 		acc.perIP[p.Name] = keepLimiter(prev, p, false)

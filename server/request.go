@@ -154,7 +154,7 @@ func (s *Server) decide(c *caller, in policy.Input, sctx *coze.SessionContext) (
 			defaults = policy.AppDefaults{Scope: app.Scope, Duration: app.Duration}
 		}
 		in.Client, in.CookieSession = c.id, c.visitor
-		in.FixedSessions = gen.fixedSessions()
+		in.FixedSessions = gen.fixed
 		var err error
 		if d, err = c.policy.Decide(in, defaults); err != nil {
 			return broker.Request{}, err.(*policy.Denied)
@@ -182,18 +182,6 @@ func (s *Server) decide(c *caller, in policy.Input, sctx *coze.SessionContext) (
 
 func unknownApp(name string) *policy.Denied {
 	return &policy.Denied{Status: http.StatusNotFound, Code: "unknown_app", Msg: "no app named " + strconv.Quote(name) + " is configured"}
-}
-
-// fixedSessions lists the session values of the fixed-session policies:
-// names no trust caller may take.
-func (a *access) fixedSessions() []string {
-	var out []string
-	for _, p := range a.policies {
-		if p.Mode() == policy.SessionFixed {
-			out = append(out, p.SessionValue)
-		}
-	}
-	return out
 }
 
 // decodeBody decodes an optional JSON body: empty is fine; otherwise one
