@@ -39,14 +39,21 @@ func (f *storeFlags) openWith(cmd interface{ ErrOrStderr() io.Writer }) (*grant.
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("no grant store at %s: serve creates it at the first login; give --data-dir if it is elsewhere", path)
 	}
-	kr, warning, err := grant.LoadKeyring(os.Getenv, f.keyFile)
+	return openStore(f.dataDir, f.keyFile, cmd.ErrOrStderr())
+}
+
+// openStore opens (creating it when missing) the grant store in dir
+// with the key from keyFile, else $COZEAUTH_STORE_KEY; a warning about
+// the key goes to stderr.
+func openStore(dir, keyFile string, stderr io.Writer) (*grant.FileStore, error) {
+	kr, warning, err := grant.LoadKeyring(os.Getenv, keyFile)
 	if err != nil {
 		return nil, err
 	}
 	if warning != "" {
-		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", warning)
+		fmt.Fprintln(stderr, "warning:", warning)
 	}
-	return grant.OpenFile(path, kr)
+	return grant.OpenFile(filepath.Join(dir, grant.DefaultFileName), kr)
 }
 
 func newGrants() *cobra.Command {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -64,16 +63,9 @@ The grant store is locked while serve runs: stop it first.`,
 }
 
 func deviceLogin(ctx context.Context, cmd *cobra.Command, client *coze.Client, app *config.App, subject string, sf storeFlags) error {
-	kr, warning, err := grant.LoadKeyring(os.Getenv, sf.keyFile)
-	if err != nil {
-		return err
-	}
-	if warning != "" {
-		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", warning)
-	}
 	// Open the store first: a locked or unreadable store is found before
 	// the person spends time approving.
-	store, err := grant.OpenFile(filepath.Join(sf.dataDir, grant.DefaultFileName), kr)
+	store, err := openStore(sf.dataDir, sf.keyFile, cmd.ErrOrStderr())
 	if err != nil {
 		if errors.Is(err, grant.ErrLocked) {
 			return fmt.Errorf("%w (log in with serve stopped)", err)

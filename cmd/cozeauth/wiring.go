@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
@@ -43,15 +42,11 @@ func openGrants(cfg *config.Config, f serveFlags) (*grant.FileStore, error) {
 	if !needed {
 		return nil, nil
 	}
-	dir := cmp.Or(f.dataDir, cfg.DataDir, defaultDataDir)
-	kr, warning, err := grant.LoadKeyring(os.Getenv, cmp.Or(f.storeKey, cfg.StoreKeyFile))
+	s, err := openStore(cmp.Or(f.dataDir, cfg.DataDir, defaultDataDir), cmp.Or(f.storeKey, cfg.StoreKeyFile), os.Stderr)
 	if err != nil {
 		return nil, fmt.Errorf("the grant store of web, PKCE and device apps: %w", err)
 	}
-	if warning != "" {
-		fmt.Fprintln(os.Stderr, "warning:", warning)
-	}
-	return grant.OpenFile(filepath.Join(dir, grant.DefaultFileName), kr)
+	return s, nil
 }
 
 // newBroker builds the broker with one Source per configured app.
