@@ -18,9 +18,15 @@ type rawDevice struct {
 }
 
 func (r *rawApp) resolveDevice(e *errs) *DeviceApp {
-	d := &DeviceApp{WorkspaceID: strings.TrimSpace(r.WorkspaceID)}
-	if d.WorkspaceID != "" && !numericRE.MatchString(d.WorkspaceID) {
-		e.add(r.field("workspace_id"), "copy the workspace id (空间ID), the number after /space/ in the Coze address bar", "%q is not a numeric workspace id", d.WorkspaceID)
+	return &DeviceApp{WorkspaceID: r.resolveWorkspace(e)}
+}
+
+// resolveWorkspace checks workspace_id, shared by the user-delegated kinds
+// (web, pkce, device): "" or a numeric Coze workspace id.
+func (r *rawApp) resolveWorkspace(e *errs) string {
+	id := strings.TrimSpace(r.WorkspaceID)
+	if id != "" && !numericRE.MatchString(id) {
+		e.add(r.field("workspace_id"), "copy the workspace id (空间ID), the number after /space/ in the Coze address bar", "%q is not a numeric workspace id", id)
 	}
-	return d
+	return id
 }

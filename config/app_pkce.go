@@ -5,6 +5,7 @@ package config
 // with a fresh code verifier instead.
 type PKCEApp struct {
 	RedirectURI string // absolute; https unless on this machine
+	WorkspaceID string // as WebApp.WorkspaceID
 }
 
 // rawPKCE is a pkce app's own fields as written: none beyond redirect_uri,
@@ -12,5 +13,5 @@ type PKCEApp struct {
 type rawPKCE struct{}
 
 func (r *rawApp) resolvePKCE(e *errs) *PKCEApp {
-	return &PKCEApp{RedirectURI: r.resolveRedirectURI(e)}
+	return &PKCEApp{RedirectURI: r.resolveRedirectURI(e), WorkspaceID: r.resolveWorkspace(e)}
 }

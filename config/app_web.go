@@ -9,6 +9,10 @@ type WebApp struct {
 	ClientSecret Secret // never printed: String, logs and JSON show "(hidden)"
 	SecretSource string // "file PATH", "PATH: client_secret" (a console download), "COZE_CLIENT_SECRET" or "apps[i].client_secret"
 	RedirectURI  string // absolute; https unless on this machine
+	// WorkspaceID, when set, sends people to the workspace variant of the
+	// consent page (workspace_id/{id}/authorize), so the grant covers that
+	// workspace (团队空间); "" for the account-wide page.
+	WorkspaceID string
 }
 
 // rawWeb is a web app's own fields as written (redirect_uri is shared
@@ -20,7 +24,7 @@ type rawWeb struct {
 }
 
 func (r *rawApp) resolveWeb(e *errs) *WebApp {
-	w := &WebApp{RedirectURI: r.resolveRedirectURI(e)}
+	w := &WebApp{RedirectURI: r.resolveRedirectURI(e), WorkspaceID: r.resolveWorkspace(e)}
 	sec, src := r.secretField(e, r.ClientSecret, r.ClientSecretFile, "client_secret", "client_secret_file", "client secret")
 	if sec == "" {
 		if !e.has(r.field("client_secret")) && !e.has(r.field("client_secret_file")) {

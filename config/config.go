@@ -75,6 +75,20 @@ func (a *App) TokenURL() string {
 	return coze.TokenURL(a.APIBase, a.AccountID, a.EnterpriseID)
 }
 
+// WorkspaceID is the workspace a user-delegated app's logins are for
+// (its workspace_id), or "" for account-wide logins and other kinds.
+func (a *App) WorkspaceID() string {
+	switch {
+	case a.Web != nil:
+		return a.Web.WorkspaceID
+	case a.PKCE != nil:
+		return a.PKCE.WorkspaceID
+	case a.Device != nil:
+		return a.Device.WorkspaceID
+	}
+	return ""
+}
+
 // Signer returns a JWT app's assertion signer, or nil for an app of
 // another kind.
 func (a *App) Signer() *coze.Signer {

@@ -63,7 +63,7 @@ func (r *rawApp) kindFields() []kindField {
 		{"client_secret", r.ClientSecret != "", []Kind{KindWeb}},
 		{"client_secret_file", r.ClientSecretFile != "", []Kind{KindWeb}},
 		{"redirect_uri", r.RedirectURI != "", []Kind{KindWeb, KindPKCE}},
-		{"workspace_id", r.WorkspaceID != "", []Kind{KindDevice}},
+		{"workspace_id", r.WorkspaceID != "", []Kind{KindWeb, KindPKCE, KindDevice}},
 	}
 }
 

@@ -34,6 +34,7 @@ const everyKind = `apps:
     client_id: "1171234567891"
     client_secret_file: secrets/client_secret.txt
     redirect_uri: https://auth.example.com/oauth/callback
+    workspace_id: "7480000000000000002"
   - name: pkce
     kind: pkce
     region: com
@@ -84,11 +85,11 @@ func TestLoadFileEveryKind(t *testing.T) {
 	}
 	a := get("web")
 	if a.Web.ClientSecret.Reveal() != testSecret || a.Web.SecretSource != "file "+filepath.Join(dir, "secrets", "client_secret.txt") ||
-		a.Web.RedirectURI != "https://auth.example.com/oauth/callback" || a.RedirectURI() != a.Web.RedirectURI ||
+		a.Web.RedirectURI != "https://auth.example.com/oauth/callback" || a.RedirectURI() != a.Web.RedirectURI || a.WorkspaceID() != "7480000000000000002" ||
 		a.ClientID != "1171234567891" || a.WWWBase != "https://www.coze.cn" || a.TokenURL() != "https://api.coze.cn/api/permission/oauth2/token" {
 		t.Errorf("web app: source %q redirect %q client %q www %q", a.Web.SecretSource, a.Web.RedirectURI, a.ClientID, a.WWWBase)
 	}
-	if a := get("pkce"); a.PKCE.RedirectURI != "http://127.0.0.1:8080/oauth/callback" || a.RedirectURI() != a.PKCE.RedirectURI ||
+	if a := get("pkce"); a.PKCE.RedirectURI != "http://127.0.0.1:8080/oauth/callback" || a.RedirectURI() != a.PKCE.RedirectURI || a.WorkspaceID() != "" ||
 		a.WWWBase != "https://www.coze.com" || a.APIBase != "https://api.coze.com" {
 		t.Errorf("pkce app = redirect %q www %q", a.PKCE.RedirectURI, a.WWWBase)
 	}
@@ -349,6 +350,7 @@ func TestKindErrors(t *testing.T) {
 		{"pkce with a secret", pkce + "    redirect_uri: https://a.example/cb\n    client_secret_file: secret.txt\n", "apps[0].client_secret_file", "is a field of web apps"},
 		{"device without app id", "    kind: device\n", "apps[0].client_id", "missing"},
 		{"device workspace", "    kind: device\n    client_id: \"1\"\n    workspace_id: my-space\n", "apps[0].workspace_id", "not a numeric workspace id"},
+		{"pkce workspace", pkce + "    redirect_uri: https://a.example/cb\n    workspace_id: \"7x\"\n", "apps[0].workspace_id", "not a numeric workspace id"},
 		{"device redirect", "    kind: device\n    client_id: \"1\"\n    redirect_uri: https://a.example/cb\n", "apps[0].redirect_uri", "redirect_uri is a field of web or pkce apps"},
 		{"device key", "    kind: device\n    client_id: \"1\"\n    private_key_file: private_key.pem\n", "apps[0].private_key_file", "is a field of jwt apps"},
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/url"
@@ -103,7 +104,8 @@ func (s *Server) handleLoginCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now().UTC()
-	g := &grant.Grant{App: app, Subject: subject, RefreshToken: tok.RefreshToken, State: grant.Active, CreatedAt: now, RefreshedAt: now}
+	g := &grant.Grant{App: app, Subject: subject, RefreshToken: tok.RefreshToken, State: grant.Active, CreatedAt: now, RefreshedAt: now,
+		User: s.accountOf(r.Context(), a, tok.AccessToken)}
 	if err := s.grants.Put(context.WithoutCancel(r.Context()), g); err != nil {
 		s.log.Error("login: storing the grant", "app", app, "err", err)
 		s.auditLogin(r, app, subject, "store_failed", "")
@@ -122,8 +124,22 @@ func (s *Server) handleLoginCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	loginPage(w, http.StatusOK, "Coze account connected",
 		"You can close this window. The application can now act on Coze with this account's permissions, for as long as the connection is used; it ends when the account's access is revoked in Coze or in cozeauth.",
-		pageFact{"App", app}, pageFact{"Connected for", subject}, pageFact{"Connected at", now.Format(time.RFC1123)},
+		pageFact{"Coze account", cmp.Or(g.User, "(Coze did not say)")}, pageFact{"App", app}, pageFact{"Connected for", subject}, pageFact{"Connected at", now.Format(time.RFC1123)},
 		pageFact{"First access valid until", tok.ExpiresAt.UTC().Format(time.RFC1123)})
+}
+
+// accountOf names the Coze account a new grant's first access token acts
+// for, to show and keep beside the grant; "" when Coze does not say (the
+// login stands either way).
+func (s *Server) accountOf(ctx context.Context, a *config.App, accessToken string) string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	acct, err := s.cozeClient.Me(ctx, a.APIBase, accessToken)
+	if err != nil {
+		s.log.Warn("login: could not ask Coze which account connected", "app", a.Name, "err", err)
+		return ""
+	}
+	return acct.String()
 }
 
 // exchangeCode redeems the login's code: a web app with its client secret,

@@ -39,7 +39,8 @@ type connectAnswer struct {
 }
 
 // handleConnect answers POST /connect: a backend asks for a short-lived,
-// single-use link that connects one of its users' Coze account. The
+// single-use link that connects one of its users' Coze account (for a
+// device app: a code the user enters at Coze, see startDeviceLogin). The
 // caller is authenticated as for /token, and the subject is decided as
 // /token decides the session (a prefix-mode client gets its own
 // partition), so the grant is stored under the very name /token and the
@@ -77,6 +78,17 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	app, _ := c.gen.cfg.App(req.App)
+	if app != nil && app.Kind == config.KindDevice {
+		switch {
+		case s.grants == nil:
+			writeError(w, http.StatusServiceUnavailable, "no_grant_store", "this server keeps no grants: start serve with a data_dir and a store key", nil)
+		case body.ReturnTo != "":
+			writeError(w, http.StatusBadRequest, "bad_request", "return_to is for browser logins: a device login ends on Coze's page; follow it at status_url instead", nil)
+		default:
+			s.startDeviceLogin(w, r, c.client, req, app)
+		}
+		return
+	}
 	redirect, msg := loginRedirect(app)
 	if msg != "" {
 		writeError(w, http.StatusBadRequest, "not_a_login_app", msg, nil)
@@ -120,7 +132,7 @@ func loginRedirect(app *config.App) (*url.URL, string) {
 	case app.Kind == config.KindPKCE && app.PKCE != nil:
 		uri = app.PKCE.RedirectURI
 	default:
-		return nil, "app " + strconv.Quote(app.Name) + " is a " + string(app.Kind) + " app: only web and pkce apps are connected through a browser (device apps with cozeauth login)"
+		return nil, "app " + strconv.Quote(app.Name) + " is a " + string(app.Kind) + " app: only web and pkce apps are connected through a browser"
 	}
 	u, err := url.Parse(uri)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {

@@ -23,9 +23,10 @@ import (
 )
 
 const (
-	loginWebClient  = "1180000000011"
-	loginWebSecret  = "login-web-secret-value"
-	loginPKCEClient = "1180000000012"
+	loginWebClient    = "1180000000011"
+	loginWebSecret    = "login-web-secret-value"
+	loginPKCEClient   = "1180000000012"
+	loginDeviceClient = "1180000000013"
 )
 
 // loginFix is a server with a web app "web" and a PKCE app "pkce" whose
@@ -40,6 +41,13 @@ type loginFix struct {
 
 func loginFixture(t testing.TB, acc *config.Access) *loginFix {
 	t.Helper()
+	return loginFixtureEdit(t, acc, nil)
+}
+
+// loginFixtureEdit is loginFixture with edit applied to each app before
+// the server is built.
+func loginFixtureEdit(t testing.TB, acc *config.Access, edit func(*config.App)) *loginFix {
+	t.Helper()
 	f := newFixture(t)
 	f.emu.SetApprove(emulator.ApproveAuto)
 	var h atomic.Pointer[Server]
@@ -49,14 +57,22 @@ func loginFixture(t testing.TB, acc *config.Access) *loginFix {
 	redirect := f.srv.URL + LoginCallbackPath
 	f.emu.AddWebApp(loginWebClient, loginWebSecret, redirect)
 	f.emu.AddPKCEApp(loginPKCEClient, redirect)
+	f.emu.AddDeviceApp(loginDeviceClient)
 	base := f.coze.URL
 	f.cfg.Apps = append(f.cfg.Apps,
 		config.App{Name: "web", Kind: config.KindWeb, ClientID: loginWebClient, APIBase: base, WWWBase: base, WSBase: coze.WSBaseFor(base), Duration: 900,
 			Web: &config.WebApp{ClientSecret: loginWebSecret, RedirectURI: redirect}},
 		config.App{Name: "pkce", Kind: config.KindPKCE, ClientID: loginPKCEClient, APIBase: base, WWWBase: base, WSBase: coze.WSBaseFor(base), Duration: 900,
-			PKCE: &config.PKCEApp{RedirectURI: redirect}})
+			PKCE: &config.PKCEApp{RedirectURI: redirect}},
+		config.App{Name: "device", Kind: config.KindDevice, ClientID: loginDeviceClient, APIBase: base, WWWBase: base, Duration: 900,
+			Device: &config.DeviceApp{}})
 	if acc != nil {
 		f.cfg.Access = *acc
+	}
+	for i := range f.cfg.Apps {
+		if edit != nil {
+			edit(&f.cfg.Apps[i])
+		}
 	}
 	lf := &loginFix{fixture: f, store: grant.NewMemory(), audit: &syncBuffer{}}
 	d := credential.Deps{Client: testClient(), Grants: lf.store}

@@ -53,7 +53,15 @@ func (s *Server) auditLogin(r *http.Request, app, subject, result, client string
 	if s.auditLog == nil {
 		return
 	}
+	s.auditLoginIP(clientIP(r, s.access.Load().trustProxy), app, subject, result, client)
+}
+
+// auditLoginIP is auditLogin for a caller at ip, after its request ended.
+func (s *Server) auditLoginIP(ip, app, subject, result, client string) {
+	if s.auditLog == nil {
+		return
+	}
 	s.auditLog.LogAttrs(context.Background(), slog.LevelInfo, "login",
 		slog.String("app", app), s.sessionAttr(subject), slog.String("result", result),
-		slog.String("client", client), slog.String("ip", clientIP(r, s.access.Load().trustProxy)))
+		slog.String("client", client), slog.String("ip", ip))
 }

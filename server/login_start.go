@@ -56,7 +56,7 @@ func (s *Server) handleLoginStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := loginState{link: link, nonce: randomID(), redirectURI: redirect.String()}
-	ar := coze.AuthorizeRequest{WWWBase: app.WWWBase, ClientID: app.ClientID, RedirectURI: st.redirectURI}
+	ar := coze.AuthorizeRequest{WWWBase: app.WWWBase, ClientID: app.ClientID, RedirectURI: st.redirectURI, WorkspaceID: app.WorkspaceID()}
 	if app.Kind == config.KindPKCE {
 		v, err := coze.NewVerifier()
 		if err != nil {

@@ -30,7 +30,8 @@ func TestLoginFullFlow(t *testing.T) {
 				t.Fatalf("login: %d %s", status, page)
 			}
 			g := lf.grantOf(t, app, "bob")
-			if g == nil || g.State != grant.Active || g.RefreshToken == "" || g.CreatedAt.IsZero() {
+			if g == nil || g.State != grant.Active || g.RefreshToken == "" || g.CreatedAt.IsZero() ||
+				!strings.Contains(g.User, emulator.DefaultUser) || !strings.Contains(page, g.User) {
 				t.Fatalf("grant after login: %v", g)
 			}
 			lf.noSecrets(t, page)

@@ -43,6 +43,7 @@ type Server struct {
 	cozeClient *coze.Client // for code exchanges
 	returnTo   []string     // Options.LoginReturnTo
 	logins     *loginTable  // connect links and logins under way
+	devices    deviceTable  // device logins under way (POST /connect for device apps)
 }
 
 // Options are a Server's optional parts.
@@ -113,6 +114,7 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 	s.mux.HandleFunc("POST /token", s.handleToken)
 	s.mux.HandleFunc("GET /callback", s.handleToken)
 	s.mux.HandleFunc("POST /connect", s.handleConnect)
+	s.mux.HandleFunc("GET "+ConnectStatusPath, s.handleConnectStatus)
 	s.mux.HandleFunc("GET "+LoginStartPath, s.handleLoginStart)
 	s.mux.HandleFunc("GET "+LoginCallbackPath, s.handleLoginCallback)
 	s.mux.HandleFunc("GET "+AdminGrantsPath, s.handleGrantsList)
@@ -186,7 +188,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
-	case "/", "/token", "/callback", "/healthz", "/readyz", "/connect", LoginStartPath, LoginCallbackPath:
+	case "/", "/token", "/callback", "/healthz", "/readyz", "/connect", ConnectStatusPath, LoginStartPath, LoginCallbackPath:
 		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed on "+r.URL.Path, nil)
 		return
 	}

@@ -66,8 +66,9 @@ func summarizeApp(w io.Writer, a *config.App, defaultApp string) {
 	case a.PKCE != nil:
 		row("login page", a.WWWBase)
 		row("redirect", or(a.PKCE.RedirectURI, "(missing)"))
-	case a.Device != nil:
-		row("workspace", or(a.Device.WorkspaceID, "(none: the account's device codes)"))
+	}
+	if a.Kind.UserDelegated() {
+		row("workspace", or(a.WorkspaceID(), "(none: logins cover the person's whole account)"))
 	}
 	switch {
 	case a.Kind == config.KindPAT:
