@@ -22,6 +22,12 @@ type Spinner struct {
 // StartSpinner starts a spinner on w with label when enabled (w should be a
 // terminal); otherwise it returns nil, which is safe to Stop.
 func StartSpinner(w io.Writer, enabled bool, label string) *Spinner {
+	return StartSpinnerFunc(w, enabled, func() string { return label })
+}
+
+// StartSpinnerFunc is StartSpinner with a label drawn afresh at every turn
+// (a countdown, say).
+func StartSpinnerFunc(w io.Writer, enabled bool, label func() string) *Spinner {
 	if !enabled {
 		return nil
 	}
@@ -30,12 +36,12 @@ func StartSpinner(w io.Writer, enabled bool, label string) *Spinner {
 	return s
 }
 
-func (s *Spinner) spin(label string) {
+func (s *Spinner) spin(label func() string) {
 	defer close(s.done)
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for i := 0; ; i++ {
-		fmt.Fprintf(s.w, "\r%s %s…", frames[i%len(frames)], label)
+		fmt.Fprintf(s.w, "\r\x1b[K%s %s…", frames[i%len(frames)], label())
 		select {
 		case <-s.stop:
 			fmt.Fprint(s.w, "\r\x1b[K") // clear the line for what comes next
