@@ -67,7 +67,7 @@ func remoteLogin(ctx context.Context, cmd *cobra.Command, base, app, subject str
 			continue
 		case "connected":
 			wait.Stop()
-			fmt.Fprintf(cmd.OutOrStdout(), "connected: app %s, subject %s, Coze account %s (grant kept by %s)\n", st.App, st.Subject, cmp.Or(st.Account, "(Coze did not say)"), base)
+			fmt.Fprintf(cmd.OutOrStdout(), "connected: app %s, subject %s, Coze account %s; the grant is kept by %s\n", st.App, st.Subject, cmp.Or(st.Account, "(Coze did not say)"), base)
 			return nil
 		}
 		return fmt.Errorf("not connected (%s): %s; nothing was stored", st.State, st.Reason)

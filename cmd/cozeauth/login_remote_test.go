@@ -40,7 +40,7 @@ func TestDeviceLoginThroughServe(t *testing.T) {
 	emu, cfg, data := deviceLoginSetup(t, emulator.ApproveAuto)
 	base, _, _ := startCLI(t, "serve", "--config", cfg, "--listen", "127.0.0.1:0", "--data-dir", data)
 	out, errOut, code := runLogin(t, t.Context(), true, "--server", base, "--app", "tv", "--subject", "kitchen")
-	if code != 0 || !strings.Contains(out, "connected: app tv, subject kitchen") || !strings.Contains(out, "grant kept by "+base) {
+	if code != 0 || !strings.Contains(out, "connected: app tv, subject kitchen") || !strings.Contains(out, "the grant is kept by "+base) {
 		t.Fatalf("--server: exit %d\n%s\n%s", code, out, errOut)
 	}
 	// The same config with serve's address: login finds the store locked
