@@ -31,11 +31,44 @@ func (r *runner) checkOtherKind(ctx context.Context) {
 		r.checkRedirect()
 		r.add(Check{ID: "login", Name: "login", Status: Skip,
 			Summary: "a login is checked by logging in: POST /connect for a user, then open the link it answers"})
+	case config.KindDevice:
+		r.rep.NotChecked = true
+		r.checkDeviceCode(ctx)
 	default:
 		r.rep.NotChecked = true
 		r.add(Check{ID: "kind", Name: string(r.app.Kind) + " app", Status: Skip,
 			Summary: fmt.Sprintf("not checked beyond its configuration: log a user in with `cozeauth login --app %s`", r.app.Name)})
 	}
+}
+
+// checkDeviceCode asks Coze for a device code, as a login would: Coze
+// answers one only for a device app it knows in this region (the code
+// lapses unused; nothing is stored).
+func (r *runner) checkDeviceCode(ctx context.Context) {
+	c := Check{ID: "device_code", Name: "device code"}
+	r.start("asking Coze for a device code")
+	client := &coze.Client{HTTP: &http.Client{Transport: r.transport()}, Timeout: r.timeout(), UserAgent: r.o.UserAgent, Retry: coze.Backoff{Attempts: 1}}
+	started := time.Now()
+	d, err := client.DeviceCode(ctx, coze.DeviceCodeRequest{APIBase: r.app.APIBase, ClientID: r.app.ClientID, WorkspaceID: r.app.WorkspaceID()})
+	c.ElapsedMS = time.Since(started).Milliseconds()
+	switch ce, isCoze := coze.AsError(err); {
+	case err == nil:
+		c.Status = OK
+		c.Summary = fmt.Sprintf("Coze gave a device code (%s, valid until %s): the app is a device app of this region; log a user in with `cozeauth login --app %s`",
+			d.UserCode, d.ExpiresAt.Local().Format("15:04:05"), r.app.Name)
+	case isCoze:
+		c.Status, c.LogID = Fail, ce.LogID
+		c.Summary = fmt.Sprintf("Coze refused the device code request: HTTP %d %s: %s", ce.Status, ce.Code, ce.Message)
+		c.Cause = "the app id is unknown in this region, or the app is not a device app (TV 端/受限输入设备)"
+		c.Fix = "check client_id (应用ID) and region; in the Coze console the app's client type must be the device one"
+		if r.app.WorkspaceID() != "" {
+			c.Fix += "; check workspace_id too"
+		}
+	default:
+		c.Status, c.Summary = Fail, "Coze could not be asked for a device code: "+err.Error()
+		c.Fix = "check the network and api_base"
+	}
+	r.add(c)
 }
 
 // checkRedirect: serve logs users in through LoginCallbackPath, so Coze

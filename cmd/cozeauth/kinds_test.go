@@ -65,15 +65,12 @@ func TestConfigCheckEveryKind(t *testing.T) {
 // and never shows a secret.
 func TestDoctorUserDelegatedKinds(t *testing.T) {
 	cfg := kindsConfig(t)
-	for _, k := range []string{"web", "pkce", "device"} {
+	for _, k := range []string{"web", "pkce"} {
 		out, errOut, code := cli(t, "", "doctor", "--config", cfg, "--app", k)
 		if code != 1 {
 			t.Errorf("%s: exit %d, want 1 (no token obtained)", k, code)
 		}
-		wantAll(t, out, "✓ configuration", "a "+k+" app gets tokens only once a user has logged in")
-		if k != "device" {
-			wantAll(t, out, "✓ redirect URI")
-		}
+		wantAll(t, out, "✓ configuration", "a "+k+" app gets tokens only once a user has logged in", "✓ redirect URI")
 		if strings.Contains(out, "✗") || strings.Contains(out+errOut, kindsSecret) {
 			t.Errorf("%s: a failed check or a secret:\n%s%s", k, out, errOut)
 		}
@@ -101,6 +98,32 @@ func TestDoctorWrongRedirect(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	wantAll(t, out, "✗ redirect URI", "does not end in /oauth/callback", "fix:")
+}
+
+// TestDoctorDevice: doctor asks Coze for a device code, which only a
+// device app of the region gets; a refusal names the likely cause.
+func TestDoctorDevice(t *testing.T) {
+	emu := emulator.New(emulator.Options{})
+	emu.AddDeviceApp(testAppID)
+	cz := httptest.NewServer(emu)
+	t.Cleanup(cz.Close)
+	dir := t.TempDir()
+	good := writeConfig(t, dir, app{name: "tv", apiBase: cz.URL, clientID: testAppID, extra: "    kind: device\n"})
+	out, errOut, code := cli(t, "", "doctor", "--config", good)
+	if code != 1 || strings.Contains(out, "✗") {
+		t.Fatalf("device app: exit %d\n%s%s", code, out, errOut)
+	}
+	wantAll(t, out, "✓ device code", "Coze gave a device code", "cozeauth login --app tv", "a device app gets tokens only once a user has logged in")
+	sub := filepath.Join(dir, "other")
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	bad := writeConfig(t, sub, app{name: "tv", apiBase: cz.URL, clientID: "1170000000999", extra: "    kind: device\n"})
+	out, errOut, code = cli(t, "", "doctor", "--config", bad)
+	if code != 1 {
+		t.Fatalf("unknown device app: exit %d\n%s%s", code, out, errOut)
+	}
+	wantAll(t, out, "✗ device code", "Coze refused the device code request", "not a device app", "fix:")
 }
 
 // TestDoctorPAT: doctor shows a PAT to Coze; an accepted one is a token
