@@ -56,14 +56,27 @@ type conversation struct {
 	count, bytes     int // charged to the store
 }
 
-// convStore holds every conversation of a Server. The zero value is ready;
-// mu guards everything reachable from it.
+// convStore holds every conversation of a Server. The zero value is ready
+// and uses the Max* bounds; mu guards everything reachable from it.
 type convStore struct {
 	mu           sync.Mutex
 	byID         map[string]*conversation
 	lru          list.List // of *conversation, least recently used first
 	seq          uint64
 	count, bytes int
+	limits       convLimits // zero fields mean the Max* constants
+}
+
+// convLimits are a store's bounds; tests lower them.
+type convLimits struct {
+	convs, convMsgs, convChats, msgs, bytes int
+}
+
+func (st *convStore) limit(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
 }
 
 // get answers the conversation id if owner may see it, marking it used.
@@ -99,7 +112,7 @@ func (st *convStore) create(owner, botID string, meta map[string]string, now int
 func (st *convStore) addMessage(c *conversation, m *message) {
 	c.msgs = append(c.msgs, m)
 	st.charge(c, 1, m.size())
-	for len(c.msgs) > MaxConversationMsgs {
+	for len(c.msgs) > st.limit(st.limits.convMsgs, MaxConversationMsgs) {
 		st.charge(c, -1, -c.msgs[0].size())
 		c.msgs[0] = nil
 		c.msgs = c.msgs[1:]
@@ -135,7 +148,7 @@ func (c *conversation) findMessage(id string) int {
 func (st *convStore) addChat(c *conversation, ch *chatRec) {
 	c.chats[ch.ID] = ch
 	c.chatOrder = append(c.chatOrder, ch)
-	for len(c.chatOrder) > MaxConversationChats {
+	for len(c.chatOrder) > st.limit(st.limits.convChats, MaxConversationChats) {
 		old := c.chatOrder[0]
 		st.charge(c, -len(old.msgs), -old.bytes)
 		delete(c.chats, old.ID)
@@ -168,7 +181,9 @@ func (st *convStore) charge(c *conversation, n, b int) {
 
 // over reports whether a bound of the store is passed.
 func (st *convStore) over() bool {
-	return len(st.byID) > MaxConversations || st.count > MaxStoredMessages || st.bytes > MaxStoredBytes
+	return len(st.byID) > st.limit(st.limits.convs, MaxConversations) ||
+		st.count > st.limit(st.limits.msgs, MaxStoredMessages) ||
+		st.bytes > st.limit(st.limits.bytes, MaxStoredBytes)
 }
 
 // trim evicts least recently used conversations other than keep until the
