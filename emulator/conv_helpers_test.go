@@ -1,10 +1,13 @@
 package emulator_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
+
+	"github.com/cozeauth/cozeauth/emulator"
 )
 
 // sessionToken mints an access token for app1 with the given session_name.
@@ -76,3 +79,10 @@ func field(m map[string]any, k string) string {
 	s, _ := m[k].(string)
 	return s
 }
+
+// emulatorChatStep is emulator.ChatStep, the time a non-streamed chat
+// spends in each of created and in_progress.
+const emulatorChatStep = emulator.ChatStep
+
+// bufioReader wraps a response body for readEvent.
+func bufioReader(res *http.Response) *bufio.Reader { return bufio.NewReader(res.Body) }

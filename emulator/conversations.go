@@ -93,6 +93,12 @@ func (s *Server) withConversation(w http.ResponseWriter, r *http.Request, owner,
 	var answer func()
 	st.mu.Lock()
 	if c, ok = st.get(owner, id); ok { // else evicted meanwhile
+		now := s.now()
+		for _, ch := range slices.Clone(c.chatOrder) { // chats finished by now add their messages
+			if c.chats[ch.ID] == ch { // not dropped by an earlier one's
+				st.advance(ch, now)
+			}
+		}
 		answer = act(c)
 	}
 	st.mu.Unlock()
