@@ -138,9 +138,9 @@ func TestChatToolCalls(t *testing.T) {
 	}
 	callID := field(call, "id")
 	for body, want := range map[string]string{
-		`{}`: "tool_outputs",
-		`{"tool_outputs":[]}`:                                 "tool_outputs",
-		`{"tool_outputs":[{"tool_call_id":"1","output":"x"}]}`: "not a tool call",
+		`{}`:                  "tool_outputs",
+		`{"tool_outputs":[]}`: "tool_outputs",
+		`{"tool_outputs":[{"tool_call_id":"1","output":"x"}]}`:                                                             "not a tool call",
 		`{"tool_outputs":[{"tool_call_id":"` + callID + `","output":"x"},{"tool_call_id":"` + callID + `","output":"y"}]}`: "twice",
 		`{"tool_outputs":`: "invalid request body",
 	} {
