@@ -2,142 +2,188 @@ package emulator
 
 import (
 	"encoding/json"
-	"io"
+	"fmt"
 	"net/http"
 	"strings"
 	"unicode"
 )
 
-// maxChatBody bounds a /v3/chat request body.
-const maxChatBody = 1 << 20
-
 // chatRequest is the part of a /v3/chat body the emulator reads; other
-// fields (custom_variables, auto_save_history, meta_data, ...) are accepted
-// and ignored.
+// fields (custom_variables, extra_params, parameters, ...) are accepted and
+// ignored.
 type chatRequest struct {
-	BotID              string         `json:"bot_id"`
-	UserID             string         `json:"user_id"`
-	Stream             bool           `json:"stream"`
-	ConversationID     string         `json:"conversation_id"`
-	AdditionalMessages []chatInputMsg `json:"additional_messages"`
+	BotID              string            `json:"bot_id"`
+	UserID             string            `json:"user_id"`
+	Stream             bool              `json:"stream"`
+	ConversationID     string            `json:"conversation_id"`
+	AutoSaveHistory    *bool             `json:"auto_save_history"`
+	MetaData           map[string]string `json:"meta_data"`
+	AdditionalMessages []enterMessage    `json:"additional_messages"`
 }
 
-type chatInputMsg struct {
-	Role        string `json:"role"`
-	Content     string `json:"content"`
-	ContentType string `json:"content_type"`
+// enterMessage is Coze's EnterMessage: a message a client adds to a chat
+// or a conversation.
+type enterMessage struct {
+	Role        string            `json:"role"`
+	Type        string            `json:"type"`
+	Content     json.RawMessage   `json:"content"`
+	ContentType string            `json:"content_type"`
+	MetaData    map[string]string `json:"meta_data"`
 }
 
-// chatObject is Coze's chat: the non-stream answer's data and the data of
-// the conversation.chat.* events.
-type chatObject struct {
-	ID             string    `json:"id"`
-	ConversationID string    `json:"conversation_id"`
-	BotID          string    `json:"bot_id"`
-	CreatedAt      int64     `json:"created_at"`
-	CompletedAt    int64     `json:"completed_at,omitempty"`
-	LastError      chatError `json:"last_error"`
-	Status         string    `json:"status"`
-	Usage          chatUsage `json:"usage"`
-	SectionID      string    `json:"section_id"`
+// inputMsg is a validated enterMessage.
+type inputMsg struct {
+	role, typ, content, contentType string
+	meta                            map[string]string
 }
 
-type chatError struct {
-	Code int    `json:"code"`
-	Msg  string `json:"msg"`
+// checkEnterMessages validates messages as Coze does, answering them or a
+// message naming what is wrong (field names as in the request, under
+// field).
+func checkEnterMessages(field string, msgs []enterMessage) ([]inputMsg, string) {
+	if len(msgs) > maxAdditionalMessages {
+		return nil, field + " has more than 100 messages"
+	}
+	out := make([]inputMsg, 0, len(msgs))
+	for i, m := range msgs {
+		at := fmt.Sprintf("%s[%d].", field, i)
+		if m.Role != "user" && m.Role != "assistant" {
+			return nil, at + `role must be "user" or "assistant"`
+		}
+		content, err := contentString(m.Content)
+		if err != nil {
+			return nil, at + "content: " + err.Error()
+		}
+		ct := m.ContentType
+		switch {
+		case ct == "" && content == "":
+			ct = "text"
+		case ct != "text" && ct != "object_string":
+			return nil, at + `content_type must be "text" or "object_string"`
+		}
+		typ := m.Type
+		if typ == "" {
+			typ = "question"
+			if m.Role == "assistant" {
+				typ = "answer"
+			}
+		}
+		if msg := checkMeta(m.MetaData); msg != "" {
+			return nil, at + msg
+		}
+		out = append(out, inputMsg{role: m.Role, typ: typ, content: content, contentType: ct, meta: nonNil(m.MetaData)})
+	}
+	return out, ""
 }
 
-type chatUsage struct {
-	TokenCount  int `json:"token_count"`
-	OutputCount int `json:"output_count"`
-	InputCount  int `json:"input_count"`
+// storeInput adds validated input messages to c, as part of chat chatID
+// ("" for none).
+func (st *convStore) storeInput(c *conversation, chatID string, in []inputMsg, now int64) []*message {
+	out := make([]*message, 0, len(in))
+	for _, m := range in {
+		msg := &message{
+			ID: newID(), ConversationID: c.id, ChatID: chatID, MetaData: m.meta, Role: m.role,
+			Content: m.content, ContentType: m.contentType, CreatedAt: now, UpdatedAt: now,
+			Type: m.typ, SectionID: c.section,
+		}
+		if m.role == "assistant" {
+			msg.BotID = c.botID
+		}
+		st.addMessage(c, msg)
+		out = append(out, msg)
+	}
+	return out
 }
 
-// chatMessage is the data of the conversation.message.* events.
-type chatMessage struct {
-	ID             string `json:"id"`
-	ConversationID string `json:"conversation_id"`
-	BotID          string `json:"bot_id"`
-	Role           string `json:"role"`
-	Type           string `json:"type"`
-	Content        string `json:"content"`
-	ContentType    string `json:"content_type"`
-	ChatID         string `json:"chat_id"`
-	SectionID      string `json:"section_id"`
-}
-
-// serveChat answers POST /v3/chat. The bot "answers" by echoing the user's
-// last message: "You said: <content>".
+// serveChat answers POST /v3/chat: it starts a chat in the conversation
+// named by the query's (else the body's) conversation_id, which must be
+// the caller's, or in a new one. The bot "answers" by echoing the user's
+// last message, "You said: <content>", or calls a tool (see ToolTrigger).
+// Without "stream" the answer is the chat, "created", which then advances
+// on the emulator's clock (see ChatStep); with it, Coze's events.
 func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 	if !allowMethod(w, r, http.MethodPost) {
 		return
 	}
-	if _, ok := s.authAPI(w, r, false); !ok {
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxChatBody+1))
-	switch {
-	case err != nil:
-		writeAPIFailure(w, 4000, "cannot read request body")
-		return
-	case len(body) > maxChatBody:
-		writeAPIFailure(w, 4000, "request body too large")
+	owner, ok := s.authAPI(w, r, false)
+	if !ok {
 		return
 	}
 	var req chatRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeAPIFailure(w, 4000, "invalid request body: "+err.Error())
+	if !readAPIBody(w, r, &req) {
 		return
 	}
 	if req.BotID == "" {
-		writeAPIFailure(w, 4000, "invalid parameter: bot_id is required")
+		badParam(w, "bot_id is required")
 		return
 	}
-	conv := r.URL.Query().Get("conversation_id") // where Coze's SDKs put it
-	if conv == "" {
-		conv = req.ConversationID
+	in, problem := checkEnterMessages("additional_messages", req.AdditionalMessages)
+	if problem == "" {
+		problem = checkMeta(req.MetaData)
 	}
-	if conv == "" {
-		conv = newID()
+	save := req.AutoSaveHistory == nil || *req.AutoSaveHistory
+	if problem == "" && !save && !req.Stream {
+		problem = "auto_save_history must be true when stream is false"
 	}
-	chat := chatObject{
-		ID:             newID(),
-		ConversationID: conv,
-		BotID:          req.BotID,
-		CreatedAt:      s.now().Unix(),
-		Status:         "in_progress",
-		SectionID:      conv,
+	if problem != "" {
+		badParam(w, problem)
+		return
+	}
+	if !s.allowBot(w, r, req.BotID) {
+		return
+	}
+	convID := queryOr(r, "conversation_id", req.ConversationID)
+	now := s.now()
+	st := &s.convs
+	st.mu.Lock()
+	var c *conversation
+	if convID != "" {
+		if c, ok = st.get(owner, convID); !ok {
+			st.mu.Unlock()
+			notFound(w, "conversation", convID)
+			return
+		}
+	} else {
+		c = st.create(owner, req.BotID, nil, now.Unix())
+	}
+	ch := st.newChat(c, req.BotID, lastUserContent(in), req.MetaData, save, !req.Stream, now)
+	if save {
+		st.storeInput(c, ch.ID, in, now.Unix())
 	}
 	if !req.Stream {
-		writeJSON(w, http.StatusOK, map[string]any{"code": 0, "msg": "", "data": chat})
+		obj := ch.chatObject
+		st.mu.Unlock()
+		writeAPIData(w, "data", obj, nil)
 		return
 	}
-	s.streamChat(w, r, chat, lastUserContent(req.AdditionalMessages))
+	created := ch.chatObject
+	ch.Status = statusInProgress
+	inProgress := ch.chatObject
+	msg := *st.finish(ch, now)
+	final := ch.chatObject
+	st.mu.Unlock()
+
+	e := s.startSSE(w, r)
+	if e.send("conversation.chat.created", created) != nil || e.send("conversation.chat.in_progress", inProgress) != nil {
+		return
+	}
+	s.streamTurn(e, msg, final)
 }
 
-// streamChat sends the events of a streamed chat, stopping early if the
-// client goes away.
-func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, chat chatObject, input string) {
-	reply := "You said: " + input
-	e := s.startSSE(w, r)
-	chat.Status = "created"
-	if e.send("conversation.chat.created", chat) != nil {
+// streamTurn sends the end of a streamed turn: the function_call message
+// and conversation.chat.requires_action when the bot wants a tool, else the
+// answer in deltas, conversation.message.completed and
+// conversation.chat.completed; then done. It stops early if the client goes
+// away.
+func (s *Server) streamTurn(e *sseStream, msg message, final chatObject) {
+	if final.Status == statusRequiresAction {
+		if e.send("conversation.message.completed", msg) != nil || e.send("conversation.chat.requires_action", final) != nil {
+			return
+		}
+		_ = e.send("done", "[DONE]")
 		return
 	}
-	chat.Status = "in_progress"
-	if e.send("conversation.chat.in_progress", chat) != nil {
-		return
-	}
-	msg := chatMessage{
-		ID:             newID(),
-		ConversationID: chat.ConversationID,
-		BotID:          chat.BotID,
-		Role:           "assistant",
-		Type:           "answer",
-		ContentType:    "text",
-		ChatID:         chat.ID,
-		SectionID:      chat.SectionID,
-	}
+	reply := msg.Content
 	for _, piece := range splitReply(reply, s.streamEvents) {
 		msg.Content = piece
 		if e.send("conversation.message.delta", msg) != nil {
@@ -145,14 +191,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, chat chatObj
 		}
 	}
 	msg.Content = reply
-	if e.send("conversation.message.completed", msg) != nil {
-		return
-	}
-	in, out := len(strings.Fields(input)), len(strings.Fields(reply))
-	chat.Status = "completed"
-	chat.CompletedAt = s.now().Unix()
-	chat.Usage = chatUsage{TokenCount: in + out, OutputCount: out, InputCount: in}
-	if e.send("conversation.chat.completed", chat) != nil {
+	if e.send("conversation.message.completed", msg) != nil || e.send("conversation.chat.completed", final) != nil {
 		return
 	}
 	_ = e.send("done", "[DONE]")
@@ -160,14 +199,14 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, chat chatObj
 
 // lastUserContent is the content of the last user message, else of the last
 // message, else "".
-func lastUserContent(msgs []chatInputMsg) string {
+func lastUserContent(msgs []inputMsg) string {
 	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].Role == "user" {
-			return msgs[i].Content
+		if msgs[i].role == "user" {
+			return msgs[i].content
 		}
 	}
 	if len(msgs) > 0 {
-		return msgs[len(msgs)-1].Content
+		return msgs[len(msgs)-1].content
 	}
 	return ""
 }

@@ -232,7 +232,7 @@ func TestChatRequestErrors(t *testing.T) {
 }
 
 // TestChatJSON checks the non-stream answer: Coze's envelope around a chat
-// object still in progress.
+// object just created.
 func TestChatJSON(t *testing.T) {
 	f := newFixture(t, nil)
 	auth := "Bearer " + f.accessToken()
@@ -246,14 +246,14 @@ func TestChatJSON(t *testing.T) {
 			t.Errorf("%s = %v, want a 19-digit id", k, d[k])
 		}
 	}
-	if d["bot_id"] != botID || d["status"] != "in_progress" || d["section_id"] != d["conversation_id"] {
+	if d["bot_id"] != botID || d["status"] != "created" || d["section_id"] != d["conversation_id"] {
 		t.Errorf("chat object %s", r.raw)
 	}
 	if ts, _ := d["created_at"].(json.Number); ts.String() != fmt.Sprint(t0.Unix()) {
 		t.Errorf("created_at = %v, want the emulator clock %d", d["created_at"], t0.Unix())
 	}
 	if _, ok := d["completed_at"]; ok {
-		t.Errorf("an in-progress chat has completed_at: %s", r.raw)
+		t.Errorf("a new chat has completed_at: %s", r.raw)
 	}
 	le, _ := d["last_error"].(map[string]any)
 	usage, _ := d["usage"].(map[string]any)
@@ -271,14 +271,16 @@ func TestChatJSON(t *testing.T) {
 }
 
 // TestChatConversationID checks the query's conversation_id wins over the
-// body's, which is used otherwise, in both answer forms.
+// body's, which is used otherwise, in both answer forms, and that either
+// must name one of the caller's conversations.
 func TestChatConversationID(t *testing.T) {
 	f := newFixture(t, noDelay)
 	auth := "Bearer " + f.accessToken()
+	a, b := f.newConversation(auth), f.newConversation(auth)
 	for _, c := range []struct{ query, body, want string }{
-		{"?conversation_id=111", "222", "111"},
-		{"?conversation_id=111", "", "111"},
-		{"", "222", "222"},
+		{"?conversation_id=" + a, b, a},
+		{"?conversation_id=" + a, "", a},
+		{"", b, b},
 	} {
 		r := f.do(context.Background(), http.MethodPost, "/v3/chat"+c.query, "application/json", auth, chatBody(false, c.body, "user:x"))
 		if got := r.data()["conversation_id"]; got != c.want {
@@ -289,6 +291,12 @@ func TestChatConversationID(t *testing.T) {
 			if got := e.decode(t)["conversation_id"]; got != c.want {
 				t.Errorf("stream %q body %q: %s conversation_id %v, want %s", c.query, c.body, e.name, got, c.want)
 			}
+		}
+	}
+	for _, c := range []struct{ query, body string }{{"?conversation_id=111", ""}, {"", "7000000000000000000"}, {"?conversation_id=111", a}} {
+		for _, stream := range []bool{false, true} {
+			r := f.do(context.Background(), http.MethodPost, "/v3/chat"+c.query, "application/json", auth, chatBody(stream, c.body, "user:x"))
+			wantAPIError(t, r, http.StatusOK, 4200)
 		}
 	}
 }

@@ -9,6 +9,34 @@
 // realtime endpoints from a separate host, wss://ws.coze.cn; here it is the
 // same server).
 //
+// Conversations, messages and the chat lifecycle are emulated as the
+// official SDKs call them (see conversationRoutes): /v1/conversation/create,
+// /v1/conversation/retrieve, /v1/conversations (list by bot_id, page_num,
+// page_size, has_more), /v1/conversations/{id}/clear (a new section),
+// /v1/conversation/message/create|list|retrieve|modify|delete (list pages
+// with before_id/after_id, first_id, last_id, has_more), and
+// /v3/chat/retrieve, /v3/chat/message/list, /v3/chat/cancel and
+// /v3/chat/submit_tool_outputs (plain or streamed). A non-streamed /v3/chat
+// answers a chat "created" that moves to "in_progress" and then
+// "completed" one ChatStep apart on the emulator's clock (Options.Now),
+// advanced whenever it is looked at; a chat whose last user message
+// contains ToolTrigger ("weather") stops at "requires_action" with a
+// ToolName call instead, until submit_tool_outputs answers it. Cancel moves
+// a chat not yet finished to "canceled". /v3/chat with a conversation_id
+// appends to that conversation; without one it makes a new one. Successes
+// carry Coze's envelope {"code":0,"msg":"","data":...,"detail":{"logid"}}
+// (modify answers "message" in place of "data", and the message list puts
+// first_id, last_id and has_more beside data).
+//
+// Every conversation belongs to the identity its token authenticates as:
+// "<client_id>-<session_name>" for JWT tokens, the consenting user for user
+// grants, the PAT's user. Any other identity gets code 4200 for it, as for
+// an unknown id, so session_name isolates end users. Bad bodies and
+// parameters answer HTTP 200 with code 4000 and a message naming the field.
+// The store is in memory and bounded (MaxConversations, MaxConversationMsgs,
+// MaxConversationChats, MaxStoredMessages, MaxStoredBytes): the least
+// recently used conversation is evicted first.
+//
 // It speaks the wire protocol described in the project's notes: JWT-bearer
 // assertions are verified by hand (RS256 with registered public keys, iss,
 // aud, iat, exp and jti replay checks), access tokens are opaque "czs_"

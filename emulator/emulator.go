@@ -118,6 +118,7 @@ type Server struct {
 	apiCalls   int
 	lastAuth   string
 	lastUpload uploadInfo
+	convs      convStore // conversations, messages and chats (convstore.go)
 }
 
 // New returns a Server configured by opts, with no apps registered.
@@ -218,6 +219,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveUsersMe(w, r)
 	case path == "/v3/chat":
 		s.serveChat(w, r)
+	case isConversationPath(path):
+		s.serveConversationAPI(w, r)
 	case path == "/v1/files/upload":
 		s.serveUpload(w, r)
 	case path == "/v1/chat":
