@@ -118,6 +118,8 @@ type Server struct {
 	apiCalls   int
 	lastAuth   string
 	lastUpload uploadInfo
+
+	resState resources // bots, workspaces, files, workflows, datasets, voices
 }
 
 // New returns a Server configured by opts, with no apps registered.
@@ -224,6 +226,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveWebSocket(w, r)
 	case path == "/_emulator/stats":
 		s.serveStats(w, r)
+	case s.serveResource(w, r): // resources.go
 	default:
 		switch endpoint, workspace := oauthEndpoint(path); endpoint {
 		case "authorize":
