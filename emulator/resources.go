@@ -23,7 +23,8 @@ const (
 
 	// SeedBotID, SeedBot2ID and SeedBot3ID are bots published to the API
 	// channel (connector 1024): the first two in SeedWorkspaceID, the third
-	// in SeedTeamWorkspaceID.
+	// in SeedTeamWorkspaceID. SeedBotID uses the three seeded workflows and
+	// the seeded knowledge base, so SDK users can find their ids.
 	SeedBotID  = "7481000000000000001"
 	SeedBot2ID = "7481000000000000002"
 	SeedBot3ID = "7481000000000000003"
@@ -166,6 +167,10 @@ func (s *Server) seedResources(rs *resources) {
 			},
 		}, false)
 		bt, _ := rs.bots.get(b.id)
+		if b.id == SeedBotID {
+			bt.draft.WorkflowIDs = []string{SeedWorkflowID, SeedQuestionWorkflowID, SeedFailingWorkflowID}
+			bt.draft.DatasetIDs = []string{SeedDatasetID}
+		}
 		online := bt.draft
 		bt.online = &online
 	}
