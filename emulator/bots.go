@@ -175,7 +175,7 @@ func (s *Server) serveBotCreate(w http.ResponseWriter, r *http.Request) {
 	now := s.unix()
 	nb := &bot{ID: newID(), SpaceID: b.SpaceID, Owner: userID, Created: now, Updated: now, Version: "0", draft: cfg}
 	if !rs.bots.add(nb.ID, nb, false) {
-		invalid(w, "too many bots: the emulator holds at most "+strconv.Itoa(maxBots)+"; restart it to start afresh")
+		invalid(w, "too many bots: the emulator holds at most "+strconv.Itoa(rs.bots.limit)+"; restart it to start afresh")
 		return
 	}
 	writeData(w, map[string]string{"bot_id": nb.ID})

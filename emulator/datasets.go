@@ -109,7 +109,7 @@ func (s *Server) serveDatasetCreate(w http.ResponseWriter, r *http.Request) {
 		FormatType: *b.FormatType, Created: now, Updated: now, Creator: userID,
 	}
 	if !rs.datasets.add(d.ID, d, false) {
-		invalid(w, "too many knowledge bases: the emulator holds at most "+strconv.Itoa(maxDatasets)+"; delete some with DELETE /v1/datasets/{id}")
+		invalid(w, "too many knowledge bases: the emulator holds at most "+strconv.Itoa(rs.datasets.limit)+"; delete some with DELETE /v1/datasets/{id}")
 		return
 	}
 	writeData(w, map[string]string{"dataset_id": d.ID})

@@ -211,8 +211,8 @@ func (s *Server) serveDocumentCreate(w http.ResponseWriter, r *http.Request) {
 		}
 		docs = append(docs, d)
 	}
-	if rs.documents.len()+len(docs) > maxDocuments {
-		invalid(w, "too many documents: the emulator holds at most "+strconv.Itoa(maxDocuments)+"; delete some first")
+	if rs.documents.len()+len(docs) > rs.documents.limit {
+		invalid(w, "too many documents: the emulator holds at most "+strconv.Itoa(rs.documents.limit)+"; delete some first")
 		return
 	}
 	out := make([]map[string]any, 0, len(docs))
