@@ -2,8 +2,10 @@ package emulator_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/cozeauth/cozeauth/emulator"
@@ -94,5 +96,50 @@ func TestResourcesBadBodies(t *testing.T) {
 	}
 	if after := emulator.ResourceCounts(f.srv); after != before {
 		t.Errorf("bad bodies changed the state: %v -> %v", before, after)
+	}
+}
+
+// Concurrent callers creating, changing, listing and running resources
+// leave a consistent state (run with -race).
+func TestResourcesConcurrent(t *testing.T) {
+	f := newResFixture(t)
+	ws := emulator.SeedWorkspaceID
+	var wg sync.WaitGroup
+	for g := range 6 {
+		wg.Go(func() {
+			for i := range 15 {
+				switch (g + i) % 6 {
+				case 0:
+					id := f.send("POST", "/v1/bot/create", fmt.Sprintf(`{"space_id":%q,"name":"g%d-%d"}`, ws, g, i)).data()["bot_id"]
+					f.send("POST", "/v1/bot/update", fmt.Sprintf(`{"bot_id":"%v","description":"x"}`, id))
+					f.send("POST", "/v1/bot/publish", fmt.Sprintf(`{"bot_id":"%v","connector_ids":["1024"]}`, id))
+				case 1:
+					f.apiGet("/v1/bots?workspace_id=" + ws + "&publish_status=all")
+					f.apiGet("/v1/space/published_bots_list?space_id=" + ws)
+				case 2:
+					id := f.send("POST", "/v1/datasets", fmt.Sprintf(`{"name":"d","space_id":%q,"format_type":0}`, ws)).data()["dataset_id"]
+					f.send("POST", "/open_api/knowledge/document/create", fmt.Sprintf(`{"dataset_id":"%v","document_bases":[{"name":"a","source_info":{"web_url":"https://x"}}]}`, id))
+					f.apiGet("/v1/datasets?space_id=" + ws)
+					f.send("DELETE", fmt.Sprintf("/v1/datasets/%v", id), "")
+				case 3:
+					exec := f.send("POST", "/v1/workflow/run", `{"workflow_id":"`+emulator.SeedWorkflowID+`","is_async":true}`).str("execute_id")
+					f.apiGet("/v1/workflows/" + emulator.SeedWorkflowID + "/run_histories/" + exec)
+				case 4:
+					body, ctype := multipartBody(t, formPart{"file", "x.txt", []byte("x")})
+					id, _ := f.upload(resAuth, ctype, body).data()["id"].(string)
+					f.apiGet("/v1/files/retrieve?file_id=" + id)
+				case 5:
+					f.streamWorkflow("/v1/workflow/stream_run", `{"workflow_id":"`+emulator.SeedWorkflowID+`"}`)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	d := wantData(t, f.apiGet("/v1/bots?workspace_id="+ws+"&publish_status=all&page_size=100"))
+	if n := num64(t, d["total"]); n != 2+15 {
+		t.Errorf("%d bots in the personal workspace, want the 2 seeded and 15 created", n)
+	}
+	if c := emulator.ResourceCounts(f.srv); c[4] != 1 || c[5] != 1 {
+		t.Errorf("datasets, documents = %d, %d; want only the seeded ones", c[4], c[5])
 	}
 }
