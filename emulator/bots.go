@@ -507,12 +507,3 @@ func (s *Server) serveBotsList(w http.ResponseWriter, r *http.Request) {
 	}
 	writeData(w, map[string]any{"items": out, "total": len(bots)})
 }
-
-// knownBot reports whether a bot with id exists (seeded or created).
-func (s *Server) knownBot(id string) bool {
-	rs := s.res()
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	_, ok := rs.bots.get(id)
-	return ok
-}
