@@ -36,6 +36,39 @@
 // The store is in memory and bounded (MaxConversations, MaxConversationMsgs,
 // MaxConversationChats, MaxStoredMessages, MaxStoredBytes): the least
 // recently used conversation is evicted first.
+// Resource endpoints, shaped as the official Node SDK (@coze/api) declares
+// them, with state in memory, bounded (the oldest files, workflow runs and
+// pending interrupts are forgotten; creating bots, datasets or documents past
+// their bound answers Coze's error):
+//
+//	GET  /v1/workspaces                          page_num, page_size (≤50)
+//	GET  /v1/space/published_bots_list           space_id, page_index, page_size
+//	GET  /v1/bots                                workspace_id, publish_status, connector_id, page_num, page_size
+//	GET  /v1/bots/{bot_id}                       is_published
+//	GET  /v1/bot/get_online_info                 bot_id
+//	POST /v1/bot/create, /v1/bot/update, /v1/bot/publish
+//	GET  /v1/files/retrieve                      file_id (any file /v1/files/upload accepted)
+//	POST /v1/workflow/run                        is_async for an asynchronous run
+//	POST /v1/workflow/stream_run, /v1/workflow/stream_resume   events Message, Interrupt, Error, Done
+//	POST /v1/workflows/chat                      streamed like /v3/chat
+//	GET  /v1/workflows/{workflow_id}/run_histories/{execute_id}
+//	GET, POST /v1/datasets; PUT, DELETE /v1/datasets/{id}; POST /v1/datasets/{id}/process
+//	GET  /v1/datasets/{id}/images; PUT /v1/datasets/{id}/images/{document_id}
+//	POST /open_api/knowledge/document/{list,create,update,delete}
+//	GET  /v1/audio/voices                        filter_system_voice, model_type, page_num, page_size
+//
+// Successes answer {"code":0,"msg":"","data":...,"detail":{"logid":...}}
+// (the knowledge document endpoints and /v1/workflow/run put their fields
+// beside code, as Coze does). Bad parameters answer HTTP 200 with code 4000,
+// unknown ids HTTP 200 with code 4200, each with a msg saying what to fix.
+// Every Server is seeded with the same resources, named by exported
+// constants: the personal workspace SeedWorkspaceID and the team workspace
+// SeedTeamWorkspaceID; the published bots SeedBotID, SeedBot2ID and
+// SeedBot3ID; the workflows SeedWorkflowID (echoes its parameters),
+// SeedQuestionWorkflowID (interrupts with a question that stream_resume
+// answers) and SeedFailingWorkflowID (always fails); the knowledge base
+// SeedDatasetID with its document SeedDocumentID; and the voices, SeedVoiceID
+// first.
 //
 // It speaks the wire protocol described in the project's notes: JWT-bearer
 // assertions are verified by hand (RS256 with registered public keys, iss,

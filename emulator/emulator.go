@@ -119,6 +119,8 @@ type Server struct {
 	lastAuth   string
 	lastUpload uploadInfo
 	convs      convStore // conversations, messages and chats (convstore.go)
+
+	resState resources // bots, workspaces, files, workflows, datasets, voices
 }
 
 // New returns a Server configured by opts, with no apps registered.
@@ -227,6 +229,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveWebSocket(w, r)
 	case path == "/_emulator/stats":
 		s.serveStats(w, r)
+	case s.serveResource(w, r): // resources.go
 	default:
 		switch endpoint, workspace := oauthEndpoint(path); endpoint {
 		case "authorize":

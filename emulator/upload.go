@@ -69,16 +69,9 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.lastUpload = u
 		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, map[string]any{
-			"code": 0,
-			"msg":  "",
-			"data": map[string]any{
-				"id":         newID(),
-				"bytes":      u.size,
-				"file_name":  u.name,
-				"created_at": s.now().Unix(),
-			},
-		})
+		f := fileInfo{ID: newID(), Bytes: u.size, Name: u.name, Created: s.now().Unix()}
+		s.rememberFile(f)
+		writeJSON(w, http.StatusOK, map[string]any{"code": 0, "msg": "", "data": f})
 		return
 	}
 }
