@@ -93,6 +93,9 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 		writeAPIFailure(w, 4000, "invalid parameter: bot_id is required")
 		return
 	}
+	if !s.allowBot(w, r, req.BotID) {
+		return
+	}
 	conv := r.URL.Query().Get("conversation_id") // where Coze's SDKs put it
 	if conv == "" {
 		conv = req.ConversationID
