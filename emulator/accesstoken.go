@@ -17,8 +17,8 @@ const accessPrefix = "czs_"
 // tokenPayload is what an access token carries; the emulator keeps no table
 // of issued tokens, it checks their HMAC instead.
 type tokenPayload struct {
-	ClientID string `json:"cid"`
-	Session  string `json:"sn,omitempty"`
+	ClientID string  `json:"cid"`
+	Session  string  `json:"sn,omitempty"`
 	User     string  `json:"u,omitempty"` // the consenting user, for user grants
 	Exp      int64   `json:"exp"`
 	Nonce    string  `json:"n"`

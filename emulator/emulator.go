@@ -16,15 +16,15 @@ import (
 
 // Options configures a Server. The zero value emulates the cn region.
 type Options struct {
-	Region   string           // "cn" (default) or "com"; informational
-	Audience string           // the region's JWT aud, default "api.coze.cn" for cn, "api.coze.com" for com
+	Region   string // "cn" (default) or "com"; informational
+	Audience string // the region's JWT aud, default "api.coze.cn" for cn, "api.coze.com" for com
 	// Audiences are further JWT aud values accepted. Besides these and
 	// Audience, an assertion may name the host[:port] its token request
 	// was sent to (the request's Host), as the SDKs sign aud from the base
 	// URL they are given.
 	Audiences []string
-	Now      func() time.Time // clock, default time.Now (lets tests simulate server clock skew)
-	Leeway   time.Duration    // allowed clock skew for iat/exp checks, default 60s; negative means none
+	Now       func() time.Time // clock, default time.Now (lets tests simulate server clock skew)
+	Leeway    time.Duration    // allowed clock skew for iat/exp checks, default 60s; negative means none
 
 	// StreamDelay is the pause between the events of a streamed /v3/chat
 	// answer, default DefaultStreamDelay; negative means none.
