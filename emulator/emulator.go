@@ -211,13 +211,22 @@ func (s *Server) Region() string { return s.region }
 // accepts Options.Audiences and the host a token request is sent to).
 func (s *Server) Audience() string { return s.audience }
 
-// ServeHTTP routes a request to the emulated endpoint. Every answer carries a
-// fresh X-Tt-Logid header and a Date header from the emulator's clock
+// ServeHTTP routes a request to the emulated endpoint, under the first
+// queued Fault that selects its path. Every answer carries a fresh
+// X-Tt-Logid header and a Date header from the emulator's clock
 // (Options.Now), so clients can measure clock skew against it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Tt-Logid", s.newLogID())
 	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	r = withState(r)
+	if p := r.URL.Path; !isTokenPath(p) && !strings.HasPrefix(p, "/_emulator/") && s.serveFaulty(w, r, s.route) {
+		return
+	}
+	s.route(w, r)
+}
+
+// route passes a request to the handler of its path.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	switch {
 	case isTokenPath(path):
@@ -236,6 +245,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveWebSocket(w, r)
 	case path == "/_emulator/stats":
 		s.serveStats(w, r)
+	case path == FaultsPath:
+		s.serveFaults(w, r)
 	default:
 		switch endpoint, workspace := oauthEndpoint(path); endpoint {
 		case "authorize":

@@ -19,6 +19,7 @@ const (
 type reqState struct {
 	authed bool
 	access *access
+	cut    int // a fault's CutAfter for this request's stream; 0: none
 }
 
 type reqStateKey struct{}

@@ -74,8 +74,8 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	s.lastPath = r.URL.Path
 	s.mu.Unlock()
 
-	f, faulted := s.takeFault()
-	if faulted && s.applyFault(w, r, f) {
+	f, faulted := s.takeFault(r.URL.Path)
+	if faulted && s.applyFault(w, r, f, true) {
 		return
 	}
 	if faulted && f.LoseAnswer {
