@@ -10,8 +10,9 @@ import (
 // entries of at most maxScopeItem bytes, so a token carrying them stays a
 // sendable header.
 const (
-	maxScopeList = 100
-	maxScopeItem = 128
+	maxScopeList  = 100
+	maxScopeItem  = 128
+	maxScopeBytes = 16 << 10 // all lists together, as a token carries them
 )
 
 // access is what a token may do. A nil list puts no limit on its
@@ -153,6 +154,9 @@ func parseScope(raw []byte) (*access, error) {
 	}
 	if named {
 		a.Perms = &perms
+	}
+	if b, _ := json.Marshal(a); len(b) > maxScopeBytes {
+		return nil, fmt.Errorf("scope lists %d bytes of ids and permissions, more than %d", len(b), maxScopeBytes)
 	}
 	return a, nil
 }

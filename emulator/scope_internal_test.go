@@ -181,7 +181,7 @@ func FuzzScope(f *testing.F) {
 				}
 			}
 			tok := s.issueToken(app, "", exp, a)
-			if len(tok) > 64<<10 {
+			if len(tok) > 32<<10 {
 				t.Fatalf("a token of %d bytes", len(tok))
 			}
 			_, back, ok := s.authenticate(tok)
@@ -195,4 +195,32 @@ func FuzzScope(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestScopeSizeBound: lists within their own bounds but too large together
+// are refused, so a token stays a small header.
+func TestScopeSizeBound(t *testing.T) {
+	list := func(prefix string) string {
+		var b []byte
+		for i := range maxScopeList {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '"')
+			for range maxScopeItem - 8 {
+				b = append(b, prefix[0])
+			}
+			b = append(b, []byte(prefix[:1]+string(rune('a'+i%26))+string(rune('a'+i/26))+`"`)...)
+		}
+		return string(b)
+	}
+	scope := `{"attribute_constraint":{"connector_bot_chat_attribute":{"bot_id_list":[` + list("b") + `]}},` +
+		`"workspace_permission":{"workspace_id_list":[` + list("w") + `]}}`
+	if _, err := parseScope([]byte(scope)); err == nil {
+		t.Fatal("a 25 KiB scope was accepted")
+	}
+	small := `{"attribute_constraint":{"connector_bot_chat_attribute":{"bot_id_list":[` + list("b") + `]}}}`
+	if _, err := parseScope([]byte(small)); err != nil {
+		t.Fatalf("a 13 KiB scope: %v", err)
+	}
 }
