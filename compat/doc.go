@@ -1,6 +1,11 @@
 // Package compat checks cozeauth against real outside clients: Coze's
 // official Node SDK, installed from npm into compat/node, runs its own code
-// through the gateway with only its base URL changed; and headless Chromium
-// loads a public chat-widget page that gets a cookie-bound token and streams
-// a chat through the gateway under CORS. Both run against the Coze emulator.
+// through the gateway with only its base URL changed; the compatibility
+// matrix (TestCompatMatrix, rows in compat/node/matrix/*.mjs, run by
+// compat/node/matrix.mjs) makes every SDK call the emulator implements,
+// straight at the emulator and through the gateway, and writes
+// docs/compat.md (regenerate with go test ./compat -run TestCompatMatrix
+// -update); and headless Chromium loads a public chat-widget page that gets
+// a cookie-bound token and streams a chat through the gateway under CORS.
+// All run against the Coze emulator.
 package compat

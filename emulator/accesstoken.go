@@ -17,22 +17,33 @@ const accessPrefix = "czs_"
 // tokenPayload is what an access token carries; the emulator keeps no table
 // of issued tokens, it checks their HMAC instead.
 type tokenPayload struct {
-	ClientID string `json:"cid"`
-	Session  string `json:"sn,omitempty"`
-	User     string `json:"u,omitempty"` // the consenting user, for user grants
-	Exp      int64  `json:"exp"`
-	Nonce    string `json:"n"`
+	ClientID string  `json:"cid"`
+	Session  string  `json:"sn,omitempty"`
+	User     string  `json:"u,omitempty"` // the consenting user, for user grants
+	Exp      int64   `json:"exp"`
+	Nonce    string  `json:"n"`
+	Access   *access `json:"a,omitempty"` // what it may do; nil: everything
 }
 
 // issueToken returns "czs_" + base64url(payload) + "." + base64url(HMAC-SHA256)
-// for a JWT mint.
-func (s *Server) issueToken(clientID, session string, exp int64) string {
-	return s.sealToken(tokenPayload{ClientID: clientID, Session: session, Exp: exp})
+// for a JWT mint allowed a.
+func (s *Server) issueToken(clientID, session string, exp int64, a *access) string {
+	return s.sealToken(tokenPayload{ClientID: clientID, Session: session, Exp: exp, Access: a.orNil()})
 }
 
-// issueUserToken returns an access token of a user grant, naming user.
+// issueUserToken returns an access token of a user grant, naming user and
+// carrying the app's permissions.
 func (s *Server) issueUserToken(clientID, user string, exp int64) string {
-	return s.sealToken(tokenPayload{ClientID: clientID, User: user, Exp: exp})
+	a, _ := s.tokenAccess(clientID, nil) // no scope: never fails
+	return s.sealToken(tokenPayload{ClientID: clientID, User: user, Exp: exp, Access: a.orNil()})
+}
+
+// orNil is a, or nil when a limits nothing (keeping such tokens short).
+func (a *access) orNil() *access {
+	if a == nil || (a.Perms == nil && a.Bots == nil && a.Workspaces == nil && a.Workflows == nil) {
+		return nil
+	}
+	return a
 }
 
 func (s *Server) sealToken(tp tokenPayload) string {

@@ -45,17 +45,16 @@ func writeAPIFailure(w http.ResponseWriter, code int, msg string) {
 
 // authAPI authenticates an API request, records its credential (see
 // LastAPIAuth) and counts it if it passes (see APICalls). On failure it
-// answers 401 {"code":4100,...}. With query set, a request without an
-// Authorization header may carry it as ?authorization=Bearer%20<x>, as
-// browser WebSocket clients must.
+// answers 401 {"code":4100,...}. The token must also hold the permission
+// the path needs (see permissionFor): otherwise it answers Coze's
+// permission error, 403 {"code":4101,...}. With query set, a request
+// without an Authorization header may carry it as
+// ?authorization=Bearer%20<x>, as browser WebSocket clients must.
 func (s *Server) authAPI(w http.ResponseWriter, r *http.Request, query bool) (string, bool) {
-	cred, present := bearer(r)
-	if !present && query && r.Header.Get("Authorization") == "" {
-		cred, present = parseBearer(r.URL.Query().Get("authorization"))
-	}
-	userID, ok := "", false
+	cred, present := credentialOf(r, query)
+	userID, a, ok := "", (*access)(nil), false
 	if present {
-		userID, ok = s.authenticate(cred)
+		userID, a, ok = s.authenticate(cred)
 	}
 	s.mu.Lock()
 	s.lastAuth = cred
@@ -64,23 +63,48 @@ func (s *Server) authAPI(w http.ResponseWriter, r *http.Request, query bool) (st
 	}
 	s.mu.Unlock()
 	if !ok {
-		writeAPIError(w, http.StatusUnauthorized, 4100, "authentication is invalid")
+		writeAPIError(w, http.StatusUnauthorized, CodeInvalidToken, "authentication is invalid")
+		return "", false
 	}
-	return userID, ok
+	if perm := permissionFor(r.Method, r.URL.Path); !a.allows(perm) {
+		if perm == "" {
+			writePermissionDenied(w, "permission denied: "+r.URL.Path+" needs a token with every permission; this token's are limited")
+		} else {
+			writePermissionDenied(w, "permission denied: this token lacks the permission "+perm+", which "+r.URL.Path+
+				" needs; authorize the app for it, or (channel apps) ask for it in the token's scope")
+		}
+		return "", false
+	}
+	if st, _ := r.Context().Value(reqStateKey{}).(*reqState); st != nil {
+		st.authed, st.access = true, a
+	}
+	return userID, true
 }
 
-// authenticate maps a bearer credential to a user id:
+// credentialOf is the bearer credential of r: its Authorization header,
+// or with query set and no Authorization header, ?authorization=.
+func credentialOf(r *http.Request, query bool) (string, bool) {
+	cred, present := bearer(r)
+	if !present && query && r.Header.Get("Authorization") == "" {
+		cred, present = parseBearer(r.URL.Query().Get("authorization"))
+	}
+	return cred, present
+}
+
+// authenticate maps a bearer credential to a user id and what it may do:
 // "<client_id>-<session_name>" for JWT access tokens, the consenting user
-// for access tokens of user grants, the registered user for unexpired PATs.
-func (s *Server) authenticate(cred string) (string, bool) {
+// for access tokens of user grants, the registered user for unexpired PATs
+// (which may do everything).
+func (s *Server) authenticate(cred string) (string, *access, bool) {
 	now := s.now()
 	if tp, ok := s.checkToken(cred, now); ok {
 		if tp.User != "" {
-			return tp.User, true
+			return tp.User, tp.Access, true
 		}
-		return tp.ClientID + "-" + tp.Session, true
+		return tp.ClientID + "-" + tp.Session, tp.Access, true
 	}
-	return s.checkPAT(cred, now)
+	user, ok := s.checkPAT(cred, now)
+	return user, nil, ok
 }
 
 // parseBearer extracts the credential of a "Bearer <x>" value.

@@ -116,9 +116,9 @@ func TestAPICalls(t *testing.T) {
 	f.upload("Bearer nope", ctype, body)
 	want("a rejected upload", 5, "nope")
 
-	f.wsOpen("/v1/chat", wsAuth(tok))
+	f.wsOpen("/v1/chat?bot_id=7001", wsAuth(tok))
 	want("a WebSocket", 6, tok)
-	f.wsOpen("/v1/chat?authorization=Bearer%20pat_calls", nil)
+	f.wsOpen("/v1/chat?bot_id=7001&authorization=Bearer%20pat_calls", nil)
 	want("a WebSocket authenticated by query", 7, "pat_calls")
 	f.wsDial(f.wsRequest("/v1/chat", nil))
 	want("a WebSocket without a token", 7, "")

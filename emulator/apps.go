@@ -1,11 +1,28 @@
 package emulator
 
-import "crypto/rsa"
+import (
+	"crypto/rsa"
+	"slices"
+)
 
 // appKey is a registered public key and the app it belongs to.
 type appKey struct {
 	clientID string
 	pub      *rsa.PublicKey
+}
+
+// AppOptions is what the Coze console would record about an app beyond its
+// credentials.
+type AppOptions struct {
+	// Channel makes a JWT app a channel app (渠道): the scope of its token
+	// requests narrows its tokens (permissions, bot_id_list, workspaces,
+	// workflows). A developer's own app (the default) ignores the scope:
+	// its tokens carry every permission in Permissions, as on Coze.
+	Channel bool
+	// Permissions are the permissions the app was authorized for (see
+	// AllPermissions); nil means every permission. An empty, non-nil list
+	// authorizes nothing.
+	Permissions []string
 }
 
 // AddApp registers a JWT app. Coze app ids are numeric strings; the emulator
@@ -17,6 +34,29 @@ func (s *Server) AddApp(clientID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.apps[clientID] = true
+}
+
+// SetAppOptions records o for the app clientID, of any kind (JWT, web,
+// PKCE, device), registered already or later; tokens minted from then on
+// carry its permissions. It panics on an empty client id.
+func (s *Server) SetAppOptions(clientID string, o AppOptions) {
+	if clientID == "" {
+		panic("emulator: SetAppOptions with empty client id")
+	}
+	if o.Permissions != nil {
+		o.Permissions = slices.Clone(o.Permissions)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.appOpts[clientID] = o
+}
+
+// appOptions returns what SetAppOptions recorded for clientID (the zero
+// value: a developer app with every permission).
+func (s *Server) appOptions(clientID string) AppOptions {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.appOpts[clientID]
 }
 
 // AddKey registers the public key id kid (Coze's 公钥指纹) for the app

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -33,8 +34,9 @@ var (
 
 // verifyAssertion checks a compact JWS the way Coze does, in this order:
 // header (RS256, JWT, kid), kid registered, signature, iss, aud, iat, exp,
-// jti. A fully valid assertion's jti is consumed.
-func (s *Server) verifyAssertion(tok string, now time.Time) (*assertion, *oauthErr) {
+// jti. A fully valid assertion's jti is consumed. host is the Host the
+// token request was sent to, an accepted aud.
+func (s *Server) verifyAssertion(tok, host string, now time.Time) (*assertion, *oauthErr) {
 	parts := strings.Split(tok, ".")
 	if len(parts) != 3 {
 		return nil, errMalformed
@@ -79,7 +81,7 @@ func (s *Server) verifyAssertion(tok string, now time.Time) (*assertion, *oauthE
 	if err != nil {
 		return nil, errMalformed
 	}
-	a, e := s.checkClaims(claims, key.clientID, now)
+	a, e := s.checkClaims(claims, key.clientID, host, now)
 	if e != nil {
 		return nil, e
 	}
@@ -103,11 +105,11 @@ func decodeClaims(b []byte) (map[string]any, error) {
 
 // checkClaims validates the registered claims of a signature-checked
 // assertion for the app clientID and, if all pass, consumes its jti.
-func (s *Server) checkClaims(c map[string]any, clientID string, now time.Time) (*assertion, *oauthErr) {
+func (s *Server) checkClaims(c map[string]any, clientID, host string, now time.Time) (*assertion, *oauthErr) {
 	if iss, _ := c["iss"].(string); iss != clientID {
 		return nil, jwtErr("invalid jwt: iss mismatch")
 	}
-	if !audContains(c["aud"], s.audience) {
+	if !audContains(c["aud"], s.acceptedAudience(host)) {
 		return nil, jwtErr("invalid jwt: aud mismatch")
 	}
 	nowSec := float64(now.UnixNano()) / 1e9
@@ -147,14 +149,25 @@ func (s *Server) checkClaims(c map[string]any, clientID string, now time.Time) (
 	return a, nil
 }
 
-// audContains reports whether aud (a string or an array of strings) names want.
-func audContains(aud any, want string) bool {
+// acceptedAudience reports which aud values an assertion sent to host may
+// name: the region's audience, Options.Audiences and host itself
+// (host[:port], compared case-insensitively, as the SDKs derive it from
+// their base URL).
+func (s *Server) acceptedAudience(host string) func(string) bool {
+	return func(aud string) bool {
+		return aud != "" && (aud == s.audience || slices.Contains(s.audExtra, aud) || strings.EqualFold(aud, host))
+	}
+}
+
+// audContains reports whether aud (a string or an array of strings) names
+// a value ok accepts.
+func audContains(aud any, ok func(string) bool) bool {
 	switch v := aud.(type) {
 	case string:
-		return v == want
+		return ok(v)
 	case []any:
 		for _, x := range v {
-			if s, ok := x.(string); ok && s == want {
+			if s, isStr := x.(string); isStr && ok(s) {
 				return true
 			}
 		}

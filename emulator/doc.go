@@ -5,9 +5,17 @@
 // GET /v1/users/me, POST /v3/chat (JSON or, with "stream":true, Coze's
 // text/event-stream events echoing the user's last message back), POST
 // /v1/files/upload (multipart, streamed and hashed, never held in memory) and
-// GET /v1/chat upgraded to a WebSocket that echoes every message (Coze serves
-// realtime endpoints from a separate host, wss://ws.coze.cn; here it is the
-// same server).
+// GET /v1/chat?bot_id=... upgraded to the realtime chat WebSocket (Coze
+// serves it from a separate host, wss://ws.coze.cn; here it is the same
+// server): chat.created on connect, then for each user
+// conversation.message.create the events of a text chat
+// (conversation.chat.created, conversation.chat.in_progress,
+// conversation.message.delta..., conversation.message.completed,
+// conversation.chat.completed), each {id, event_type, data, detail.logid} as
+// the SDKs' WebsocketsEventType declares them; chat.update,
+// conversation.clear, conversation.chat.cancel and input_audio_buffer
+// complete/clear are acknowledged, anything else answered with an error
+// event.
 //
 // Conversations, messages and the chat lifecycle are emulated as the
 // official SDKs call them (see conversationRoutes): /v1/conversation/create,
@@ -72,10 +80,11 @@
 //
 // It speaks the wire protocol described in the project's notes: JWT-bearer
 // assertions are verified by hand (RS256 with registered public keys, iss,
-// aud, iat, exp and jti replay checks), access tokens are opaque "czs_"
+// aud, iat, exp and jti replay checks; aud may be the region's audience,
+// one of Options.Audiences, or the host[:port] the token request was sent
+// to, as the SDKs sign it from their base URL), access tokens are opaque "czs_"
 // strings with an absolute expires_in, errors use Coze's JSON shapes, and every
-// response carries an X-Tt-Logid header. Faults (latency, error statuses,
-// dropped connections) can be queued to exercise client retry logic.
+// response carries an X-Tt-Logid header.
 //
 // It also speaks every user-delegated grant, with its own code (it imports
 // none of the project's client packages): the authorize page of web and PKCE
@@ -92,4 +101,49 @@
 // can prove none is used twice.
 //
 // The emulator never logs anything, so it cannot leak keys or tokens.
+//
+// # Permissions and scopes
+//
+// Every app carries the permissions it was authorized for (AppOptions,
+// default AllPermissions). A developer's own app ignores the scope of its
+// token requests, as Coze does: its tokens carry the app's permissions. A
+// channel app (AppOptions.Channel) gets what the scope asks, within the
+// app's permissions: account_permission.permission_list (joined by the
+// permission lists of workspace_permission and workflow_permission),
+// attribute_constraint.connector_bot_chat_attribute.bot_id_list,
+// workspace_permission.workspace_id_list and
+// workflow_permission.workflow_id_list. A part left out limits nothing; an
+// empty or oversized list, or a permission the app lacks, is refused with
+// invalid_request. Access tokens carry what they may do (HMAC-sealed);
+// PATs may do everything.
+//
+// Each API path needs one permission (reads are GET and HEAD):
+//
+//	/v1/users/me                                  User.read
+//	/v3/chat, /v3/chat/...                        Connector.botChat
+//	/v1/conversation/..., /v1/conversations[/...] Connector.botChat
+//	/v1/chat (the chat WebSocket)                 Connector.botChat
+//	/v1/bots[/...], /v1/bot/...,                  Bot.read (reads), Bot.write (others)
+//	  /v1/space/published_bots_list               Bot.read
+//	/v1/workspaces[/...]                          Workspace.read, Workspace.write
+//	/v1/files/upload                              File.upload
+//	/v1/files/... (retrieve)                      File.read
+//	/v1/workflow/..., /v1/workflows[/...]         Workflow.run
+//	/v1/datasets[/...]                            Dataset.read, Dataset.write
+//	/v1/audio/...                                 Audio.read, Audio.write
+//
+// Connector.botChat is Coze's documented name; the others are the
+// emulator's. A path no row covers needs a token with every permission.
+// A token without the permission is answered 403 {"code":4101,"msg":...,
+// "detail":{"logid":...}}; handlers then check the bot, workspace or
+// workflow they act on against the token's lists (4101 again outside
+// them). An invalid or expired token is answered 401 with code 4100.
+//
+// # Faults
+//
+// Inject (or POST /_emulator/faults, see FaultsPath) queues faults for the
+// requests under a path prefix: latency, an error status (429 with
+// Retry-After, 5xx) in Coze's error shape, a dropped connection, an answer
+// carried out but lost, or a stream (server-sent events or WebSocket
+// events) cut after a number of events.
 package emulator

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,10 +16,15 @@ import (
 
 // Options configures a Server. The zero value emulates the cn region.
 type Options struct {
-	Region   string           // "cn" (default) or "com"; informational
-	Audience string           // required JWT aud, default "api.coze.cn" for cn, "api.coze.com" for com
-	Now      func() time.Time // clock, default time.Now (lets tests simulate server clock skew)
-	Leeway   time.Duration    // allowed clock skew for iat/exp checks, default 60s; negative means none
+	Region   string // "cn" (default) or "com"; informational
+	Audience string // the region's JWT aud, default "api.coze.cn" for cn, "api.coze.com" for com
+	// Audiences are further JWT aud values accepted. Besides these and
+	// Audience, an assertion may name the host[:port] its token request
+	// was sent to (the request's Host), as the SDKs sign aud from the base
+	// URL they are given.
+	Audiences []string
+	Now       func() time.Time // clock, default time.Now (lets tests simulate server clock skew)
+	Leeway    time.Duration    // allowed clock skew for iat/exp checks, default 60s; negative means none
 
 	// StreamDelay is the pause between the events of a streamed /v3/chat
 	// answer, default DefaultStreamDelay; negative means none.
@@ -77,6 +83,7 @@ const (
 type Server struct {
 	region   string
 	audience string
+	audExtra []string
 	now      func() time.Time
 	leeway   time.Duration
 	tokenKey []byte // HMAC key for access tokens, random per Server
@@ -94,6 +101,7 @@ type Server struct {
 
 	mu         sync.Mutex
 	apps       map[string]bool
+	appOpts    map[string]AppOptions
 	keys       map[string]appKey // kid -> key
 	pats       map[string]pat    // personal access token -> its user and expiry
 	clients    map[string]*client
@@ -167,6 +175,7 @@ func New(opts Options) *Server {
 	return &Server{
 		region:   region,
 		audience: aud,
+		audExtra: slices.Clone(opts.Audiences),
 		now:      now,
 		leeway:   leeway,
 		tokenKey: key,
@@ -182,6 +191,7 @@ func New(opts Options) *Server {
 		deviceInterval: interval,
 
 		apps:      make(map[string]bool),
+		appOpts:   make(map[string]AppOptions),
 		keys:      make(map[string]appKey),
 		pats:      make(map[string]pat),
 		mintsBy:   make(map[mintKey]int),
@@ -200,15 +210,26 @@ func New(opts Options) *Server {
 // Region reports the (informational) region this Server emulates.
 func (s *Server) Region() string { return s.region }
 
-// Audience reports the JWT aud this Server requires.
+// Audience reports the region's JWT aud this Server accepts (it also
+// accepts Options.Audiences and the host a token request is sent to).
 func (s *Server) Audience() string { return s.audience }
 
-// ServeHTTP routes a request to the emulated endpoint. Every answer carries a
-// fresh X-Tt-Logid header and a Date header from the emulator's clock
+// ServeHTTP routes a request to the emulated endpoint, under the first
+// queued Fault that selects its path. Every answer carries a fresh
+// X-Tt-Logid header and a Date header from the emulator's clock
 // (Options.Now), so clients can measure clock skew against it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Tt-Logid", s.newLogID())
 	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+	r = withState(r)
+	if p := r.URL.Path; !isTokenPath(p) && !strings.HasPrefix(p, "/_emulator/") && s.serveFaulty(w, r, s.route) {
+		return
+	}
+	s.route(w, r)
+}
+
+// route passes a request to the handler of its path.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	switch {
 	case isTokenPath(path):
@@ -229,6 +250,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveWebSocket(w, r)
 	case path == "/_emulator/stats":
 		s.serveStats(w, r)
+	case path == FaultsPath:
+		s.serveFaults(w, r)
 	case s.serveResource(w, r): // resources.go
 	default:
 		switch endpoint, workspace := oauthEndpoint(path); endpoint {

@@ -30,6 +30,7 @@ type sseStream struct {
 	r     *http.Request
 	delay time.Duration
 	sent  int
+	cut   int // a fault's CutAfter: drop the connection after this many events; 0: never
 }
 
 // startSSE sends the headers of a text/event-stream answer.
@@ -38,12 +39,17 @@ func (s *Server) startSSE(w http.ResponseWriter, r *http.Request) *sseStream {
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
-	return &sseStream{s: s, w: w, rc: http.NewResponseController(w), r: r, delay: s.streamDelay}
+	return &sseStream{s: s, w: w, rc: http.NewResponseController(w), r: r, delay: s.streamDelay, cut: faultCut(r)}
 }
 
 // send waits out the delay (except before the first event), then writes and
-// flushes one event. It fails once the client has gone away.
+// flushes one event. It fails once the client has gone away, or once a
+// cut fault has closed the connection.
 func (e *sseStream) send(name string, data any) error {
+	if e.cut > 0 && e.sent >= e.cut {
+		dropConnection(e.w)
+		return errCut
+	}
 	if e.sent > 0 && e.delay > 0 {
 		t := time.NewTimer(e.delay)
 		select {

@@ -74,8 +74,8 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	s.lastPath = r.URL.Path
 	s.mu.Unlock()
 
-	f, faulted := s.takeFault()
-	if faulted && s.applyFault(w, r, f) {
+	f, faulted := s.takeFault(r.URL.Path)
+	if faulted && s.applyFault(w, r, f, true) {
 		return
 	}
 	if faulted && f.LoseAnswer {
@@ -114,7 +114,7 @@ func (s *Server) grantJWT(w http.ResponseWriter, r *http.Request, req *tokenRequ
 		return jwtErr("missing authorization")
 	}
 	now := s.now()
-	a, e := s.verifyAssertion(tok, now)
+	a, e := s.verifyAssertion(tok, r.Host, now)
 	if e != nil {
 		return e
 	}
@@ -124,8 +124,12 @@ func (s *Server) grantJWT(w http.ResponseWriter, r *http.Request, req *tokenRequ
 	if req.clientID != "" && req.clientID != a.clientID {
 		return invalidRequest("client_id does not match the assertion's iss")
 	}
+	allowed, e := s.tokenAccess(a.clientID, req.scope)
+	if e != nil {
+		return e
+	}
 	exp := now.Unix() + req.duration
-	access := s.issueToken(a.clientID, a.session, exp)
+	access := s.issueToken(a.clientID, a.session, exp, allowed)
 	s.mu.Lock()
 	s.mints++
 	s.byGrant[GrantJWTBearer]++

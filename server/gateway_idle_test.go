@@ -166,12 +166,15 @@ func TestGatewayCutsIdleWebSocket(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("upgrade: %v %v", resp, err)
 	}
+	if op, p := readServerFrame(t, br); op != 0x1 || !strings.Contains(string(p), `"chat.created"`) {
+		t.Fatalf("first event %d %q", op, p)
+	}
 	// Talk for three idle timeouts: the connection stays.
 	for range 12 {
 		time.Sleep(testIdle / 4)
-		writeClientFrame(t, conn, 0x1, []byte("hi"))
-		if op, p := readServerFrame(t, br); op != 0x1 || string(p) != "hi" {
-			t.Fatalf("echo %d %q", op, p)
+		writeClientFrame(t, conn, 0x1, []byte(`{"id":"1","event_type":"conversation.clear"}`))
+		if op, p := readServerFrame(t, br); op != 0x1 || !strings.Contains(string(p), `"conversation.cleared"`) {
+			t.Fatalf("answer %d %q", op, p)
 		}
 	}
 	// Then silence: the gateway closes it.

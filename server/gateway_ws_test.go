@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/sha1"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -13,8 +14,9 @@ import (
 )
 
 // TestGatewayPassesWebSocketsThrough upgrades a connection through the
-// gateway to the emulator's WebSocket echo: the caller's credential is
-// replaced by the session's Coze token and frames flow both ways.
+// gateway to the emulator's realtime chat: the caller's credential is
+// replaced by the session's Coze token and events flow both ways (a
+// 70 000-byte message out, the chat's events back).
 func TestGatewayPassesWebSocketsThrough(t *testing.T) {
 	var f *fixture
 	f, _ = gatewayFixture(t, func(w http.ResponseWriter, r *http.Request) { f.emu.ServeHTTP(w, r) }, Options{})
@@ -50,11 +52,36 @@ func TestGatewayPassesWebSocketsThrough(t *testing.T) {
 	if f.emu.MintsFor(goodClient, "alice") != 1 {
 		t.Fatal("the WebSocket token was not minted for the caller's session")
 	}
+	if op, payload := readServerFrame(t, br); op != 0x1 || !strings.Contains(string(payload), `"event_type":"chat.created"`) {
+		t.Fatalf("first frame: opcode %d %q, want chat.created", op, payload)
+	}
 	for _, msg := range []string{"hello", strings.Repeat("x", 70000)} {
-		writeClientFrame(t, conn, 0x1, []byte(msg))
-		op, payload := readServerFrame(t, br)
-		if op != 0x1 || string(payload) != msg {
-			t.Fatalf("echo: opcode %d, %d bytes, want text of %d bytes", op, len(payload), len(msg))
+		ev, _ := json.Marshal(map[string]any{"id": "1", "event_type": "conversation.message.create",
+			"data": map[string]string{"role": "user", "content_type": "text", "content": msg}})
+		writeClientFrame(t, conn, 0x1, ev)
+		var text strings.Builder
+		for done := false; !done; {
+			op, payload := readServerFrame(t, br)
+			var got struct {
+				EventType string `json:"event_type"`
+				Data      struct {
+					Content string `json:"content"`
+				} `json:"data"`
+			}
+			if op != 0x1 || json.Unmarshal(payload, &got) != nil {
+				t.Fatalf("frame: opcode %d, %d bytes, want a JSON event", op, len(payload))
+			}
+			switch got.EventType {
+			case "conversation.message.delta":
+				text.WriteString(got.Data.Content)
+			case "conversation.chat.completed":
+				done = true
+			case "error":
+				t.Fatalf("error event: %s", payload)
+			}
+		}
+		if text.String() != "You said: "+msg {
+			t.Fatalf("chat answer of %d bytes, want the %d-byte message echoed", text.Len(), len(msg))
 		}
 	}
 	writeClientFrame(t, conn, 0x8, []byte{0x03, 0xE8}) // close, 1000

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -36,6 +37,8 @@ type emulatorFlags struct {
 	webID, webSecret, pkceID, deviceID string
 	pat                                string
 	redirectURIs                       []string
+	channel                            bool
+	permissions, audiences             []string
 }
 
 // newEmulator runs the built-in Coze emulator on its own, for integration
@@ -61,6 +64,21 @@ Consents (the authorize page and the device verification page) are answered
 by --approve: "ask" shows a consent page with Approve and Deny buttons,
 "auto" approves at once, "deny" refuses at once. The logged-in person is --user.
 
+Apps are developer apps authorized for every permission: their tokens
+ignore a requested scope. --permissions narrows what every app was
+authorized for; --channel makes the JWT app a channel app (渠道), whose
+token requests' scope (permissions, bot_id_list, workspaces, workflows) is
+enforced: calls outside it answer Coze's 4101.
+
+A JWT assertion's aud may be the region's (api.coze.cn or api.coze.com),
+the emulator's own host:port (as the SDKs sign it from their base URL), or
+any --audience.
+
+Faults on demand: POST a JSON fault to http://ADDR/_emulator/faults, e.g.
+  curl -d '{"path":"/v3/chat","status":429,"retry_after":"1"}' http://ADDR/_emulator/faults
+(fields: path, times, latency_ms, status, retry_after, drop, lose_answer,
+cut_after); GET lists the queued faults, DELETE clears them.
+
 Point cozeauth (or your own code) at it with COZE_API_BASE=http://ADDR, the
 www base http://ADDR too, and AUDIENCE=api.coze.cn (or api.coze.com).`,
 		Args: cobra.NoArgs,
@@ -83,6 +101,10 @@ www base http://ADDR too, and AUDIENCE=api.coze.cn (or api.coze.com).`,
 	f.StringVar(&fl.pat, "pat", "", "a personal access token the API accepts; random when empty")
 	f.StringSliceVar(&fl.redirectURIs, "redirect-uri", []string{emuRedirectURI},
 		"redirect URI(s) registered for the web and PKCE apps, matched exactly (repeat or comma-separate)")
+	f.BoolVar(&fl.channel, "channel", false, "register the JWT app as a channel app (渠道): the scope of its token requests is enforced")
+	f.StringSliceVar(&fl.permissions, "permissions", nil,
+		"the permissions every app was authorized for (repeat or comma-separate; default all: "+strings.Join(emulator.AllPermissions, ", ")+")")
+	f.StringSliceVar(&fl.audiences, "audience", nil, "further JWT aud values to accept (repeat or comma-separate)")
 	return cmd
 }
 
@@ -110,10 +132,22 @@ func runEmulator(cmd *cobra.Command, fl *emulatorFlags) error {
 	case fl.webID == "" || fl.pkceID == "" || fl.deviceID == "" || fl.clientID == "":
 		return errors.New("--client-id, --web-client-id, --pkce-client-id and --device-client-id must not be empty")
 	}
-	emu := emulator.New(emulator.Options{Region: string(reg), Audience: reg.Audience(), Approve: approve, User: fl.user})
+	perms, err := checkPermissions(cmd, fl.permissions)
+	if err != nil {
+		return err
+	}
+	for _, a := range fl.audiences {
+		if a == "" || strings.ContainsAny(a, " /") {
+			return fmt.Errorf("--audience %q: give a host or host:port, such as api.coze.cn or localhost:8090", a)
+		}
+	}
+	emu := emulator.New(emulator.Options{Region: string(reg), Audience: reg.Audience(), Audiences: fl.audiences, Approve: approve, User: fl.user})
 	jwtLine, err := registerJWT(cmd, emu, fl)
 	if err != nil {
 		return err
+	}
+	for _, id := range []string{fl.clientID, fl.webID, fl.pkceID, fl.deviceID} {
+		emu.SetAppOptions(id, emulator.AppOptions{Channel: fl.channel && id == fl.clientID, Permissions: perms})
 	}
 	webSecret := cmpOrRandom(fl.webSecret, "")
 	pat := cmpOrRandom(fl.pat, "pat_")
@@ -158,7 +192,28 @@ func registerJWT(cmd *cobra.Command, emu *emulator.Server, fl *emulatorFlags) (s
 	}
 	emu.AddApp(fl.clientID)
 	emu.AddKey(fl.clientID, fl.kid, key)
-	return fmt.Sprintf("app %s, key id %s", fl.clientID, fl.kid), nil
+	kind := "a developer app: a requested scope is ignored"
+	if fl.channel {
+		kind = "a channel app: a requested scope is enforced"
+	}
+	return fmt.Sprintf("app %s, key id %s (%s)", fl.clientID, fl.kid, kind), nil
+}
+
+// checkPermissions validates --permissions: nil (every permission) when
+// the flag was not given, else known names.
+func checkPermissions(cmd *cobra.Command, names []string) ([]string, error) {
+	if !cmd.Flags().Changed("permissions") {
+		return nil, nil
+	}
+	out := []string{}
+	for _, n := range names {
+		if !slices.Contains(emulator.AllPermissions, n) {
+			return nil, fmt.Errorf("--permissions: %q is not a permission the emulator knows; use some of %s",
+				n, strings.Join(emulator.AllPermissions, ", "))
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // checkRedirectURI accepts an absolute http(s) URL without a fragment.
@@ -188,7 +243,8 @@ func cmpOrRandom(v, prefix string) string {
 // printEmulator tells what is running and how to use it. The secrets it
 // prints are the emulator's own, fake ones, valid nowhere else.
 func printEmulator(w io.Writer, base string, reg coze.Region, approve string, fl *emulatorFlags, jwtLine, webSecret, pat string) {
-	fmt.Fprintf(w, "Coze emulator (%s, aud %s) listening on %s\n", reg, reg.Audience(), base)
+	auds := append([]string{reg.Audience(), strings.TrimPrefix(base, "http://")}, fl.audiences...)
+	fmt.Fprintf(w, "Coze emulator (%s, aud %s) listening on %s\n", reg, strings.Join(auds, " or "), base)
 	fmt.Fprintf(w, "%s\n", jwtLine)
 	fmt.Fprintf(w, "web app %s, client secret %s\n", fl.webID, webSecret)
 	fmt.Fprintf(w, "pkce app %s\n", fl.pkceID)
@@ -197,5 +253,11 @@ func printEmulator(w io.Writer, base string, reg coze.Region, approve string, fl
 	fmt.Fprintf(w, "personal access token %s (user %s)\n", pat, fl.user)
 	fmt.Fprintf(w, "consents: %s, as user %s\n", approve, fl.user)
 	fmt.Fprintf(w, "authorize: %s/api/permission/oauth2/authorize  device verification: %s%s\n", base, base, emulator.VerifyPath)
+	perms := "every permission"
+	if fl.permissions != nil {
+		perms = "permissions: " + strings.Join(fl.permissions, ", ")
+	}
+	fmt.Fprintf(w, "apps are authorized for %s\n", perms)
 	fmt.Fprintf(w, "these ids, secrets and tokens are fake and valid only on this emulator\nstats: %s/_emulator/stats\n", base)
+	fmt.Fprintf(w, "faults: POST %s%s {\"path\":\"/v3/chat\",\"status\":429,\"retry_after\":\"1\"} (GET lists, DELETE clears)\n", base, emulator.FaultsPath)
 }
