@@ -117,6 +117,7 @@ func rewrite(pr *httputil.ProxyRequest) {
 	out.URL.Scheme, out.URL.Host = call.target.Scheme, call.target.Host
 	out.URL.Path = strings.TrimRight(call.target.Path, "/") + call.path
 	out.URL.RawPath = ""
+	out.URL.RawQuery = withoutQueryCredential(out.URL.RawQuery)
 	out.Host = ""
 	for _, h := range callerHeaders {
 		out.Header.Del(h)
