@@ -131,6 +131,9 @@ type cozeTestbed struct {
 	emu *emulator.Server
 	url string
 	key *rsa.PrivateKey
+
+	mu       sync.Mutex
+	chatAuth []string
 }
 
 func newCozeTestbed(t *testing.T) *cozeTestbed {
@@ -141,9 +144,38 @@ func newCozeTestbed(t *testing.T) *cozeTestbed {
 		t.Fatal(err)
 	}
 	emu.AddKey("1170000000000", "kid", &key.PublicKey)
-	cz := httptest.NewServer(emu)
+	tb := &cozeTestbed{emu: emu, key: key}
+	cz := httptest.NewServer(http.HandlerFunc(tb.serve))
 	t.Cleanup(cz.Close)
-	return &cozeTestbed{emu: emu, url: cz.URL, key: key}
+	tb.url = cz.URL
+	return tb
+}
+
+// serve is the emulator as a browser reaches Coze's API: with CORS, as
+// Coze answers its Chat SDK; it records the bearer token of every chat.
+func (c *cozeTestbed) serve(w http.ResponseWriter, r *http.Request) {
+	if o := r.Header.Get("Origin"); o != "" {
+		w.Header().Set("Access-Control-Allow-Origin", o)
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+			w.Header().Set("Access-Control-Allow-Methods", "GET, POST")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	}
+	if r.URL.Path == "/v3/chat" {
+		c.mu.Lock()
+		c.chatAuth = append(c.chatAuth, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+		c.mu.Unlock()
+	}
+	c.emu.ServeHTTP(w, r)
+}
+
+// chatTokens are the bearer tokens of the chats Coze received.
+func (c *cozeTestbed) chatTokens() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.chatAuth...)
 }
 
 // valid reports whether Coze (the emulator) accepts tok now.
