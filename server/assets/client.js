@@ -164,4 +164,4 @@
   c.create = create;
   c.Error = CozeauthError;
   w.cozeauth = c;
-})(typeof window !== 'undefined' ? window : this);
+})(typeof window !== 'undefined' ? window : globalThis);
