@@ -91,6 +91,7 @@
         if (doc && doc.hidden) due = true; // refreshed when the page is shown again
         else refresh().catch(noop);
       }, Math.min(Math.max(ms, 0), 2147483647));
+      if (timer.unref) timer.unref(); // in Node, a refresh ahead never keeps the process alive
     }
 
     // refresh fetches a new token; every caller meanwhile shares this one request.
