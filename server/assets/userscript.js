@@ -40,9 +40,10 @@
 
   var pageFetch = W.fetch;
   W.fetch = function (input, init) {
-    var req;
+    var req, u = input && typeof input === 'object' && 'url' in input ? input.url : String(input);
+    if (!isAPI(u)) return pageFetch.apply(this, arguments); // other hosts: untouched
     try { req = new W.Request(input, init); } catch (e) { return pageFetch.apply(this, arguments); }
-    if (!isAPI(req.url) || !req.headers.has('Authorization')) return pageFetch.call(W, req);
+    if (!req.headers.has('Authorization')) return pageFetch.call(W, req);
     return P.getToken().then(function (t) {
       req.headers.set('Authorization', 'Bearer ' + t);
       return pageFetch.call(W, req);
