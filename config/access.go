@@ -73,6 +73,8 @@ type rawPolicy struct {
 	GatewayOnly     bool        `yaml:"gateway_only"`
 	HandOutPAT      bool        `yaml:"hand_out_pat"`
 	SessionContext  bool        `yaml:"session_context"`
+	// ExtensionOrigins: see extension.go.
+	ExtensionOrigins []string `yaml:"allow_extension_origins"`
 }
 
 // ClientEntry is a client as written in the config or keys file: its
@@ -238,6 +240,7 @@ func (rp *rawPolicy) resolve(prefix string, c *Config, e *errs) policy.Policy {
 		}
 		p.Origins = append(p.Origins, norm)
 	}
+	p.ExtensionOrigins = rp.extensionOrigins(prefix, e)
 	if p.Public {
 		if len(p.Origins) == 0 {
 			e.add(prefix+"origins", "a public policy serves browsers on listed origins only: list them", "public policy without origins")

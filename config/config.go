@@ -31,6 +31,8 @@ type Config struct {
 	Warnings       []string // things that work but should be fixed
 
 	Gateway Gateway // gateway limits; zero fields: the server's defaults
+
+	UserScript UserScript // GET /cozeauth.user.js: the Coze pages it runs on, this server's public URL
 }
 
 // Cache tunes the token cache.

@@ -33,6 +33,7 @@ type fileConfig struct {
 	AdminClients   []string      `yaml:"admin_clients"`
 	Audit          rawAudit      `yaml:"audit"`
 	Gateway        rawGateway    `yaml:"gateway"`
+	UserScript     rawUserScript `yaml:"user_script"`
 }
 
 type rawCache struct {
@@ -99,6 +100,7 @@ func LoadFile(path string) (*Config, error) {
 	c.finish(e)
 	c.resolveAccess(&fc, dir, e)
 	c.resolveEdge(&fc, e)
+	c.resolveUserScript(&fc, e)
 	c.Warnings = append(c.Warnings, e.warnings...)
 	c.Warnings = append(c.Warnings, permissionWarnings(path, c)...)
 	return c, e.err()

@@ -60,6 +60,10 @@ type Policy struct {
 	// Without it (the default) a PAT, which lasts up to a year or forever
 	// and cannot be narrowed, only ever leaves through the gateway.
 	HandOutPAT bool
+	// ExtensionOrigins are browser-extension origins (a user script
+	// manager's, chrome-extension://<id>) whose requests the policy's
+	// keyed callers may send; see AllowsOrigin.
+	ExtensionOrigins []string
 }
 
 // Mode is the policy's session mode, its default resolved: prefix for
@@ -210,7 +214,7 @@ func (p *Policy) Decide(in Input, app AppDefaults) (Decision, error) {
 
 // AllowsOrigin reports whether a browser on origin may use p.
 func (p *Policy) AllowsOrigin(origin string) bool {
-	return slices.Contains(p.Origins, origin)
+	return slices.Contains(p.Origins, origin) || slices.Contains(p.ExtensionOrigins, origin)
 }
 
 func orDefault(s, d string) string {

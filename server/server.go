@@ -77,6 +77,8 @@ type Options struct {
 	// back to (same scheme and host; the path a whole-segment prefix),
 	// besides the caller policy's origins and, in open mode, this machine.
 	LoginReturnTo []string
+	// DemoChat serves the demo chat page at DemoChatPath (serve --demo).
+	DemoChat bool
 }
 
 // New returns a Server for cfg's apps and access rules, handing out
@@ -121,6 +123,7 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 	s.mux.HandleFunc("DELETE "+AdminGrantsPath, s.handleGrantsRevoke)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("GET /readyz", s.handleReady)
+	s.routeBrowser(o)
 	s.mux.HandleFunc("/", s.handleNotFound)
 	return s, nil
 }

@@ -138,7 +138,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	b := newBroker(cfg, newSource)
 	defer b.Close()
 	srv, err := server.New(cfg, b, server.Options{Log: log, Audit: auditLog, NewSource: newSource, Grants: store, Client: client,
-		LoginReturnTo: cfg.LoginReturnTo})
+		LoginReturnTo: cfg.LoginReturnTo, DemoChat: f.demo})
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,8 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	fmt.Fprintf(cmd.OutOrStdout(), "cozeauth listening on http://%s\n", addr)
 	if f.demo {
 		fmt.Fprintf(cmd.OutOrStdout(), "\nDemo mode: tokens come from a built-in Coze emulator. Get one:\n\n  curl -s -X POST -H 'X-User-ID: alice' http://%[1]s/token\n\n"+
-			"or call the (emulated) Coze API through the gateway, token injected:\n\n  curl -s -H 'X-User-ID: alice' http://%[1]s/v1/users/me\n\n", addr)
+			"or call the (emulated) Coze API through the gateway, token injected:\n\n  curl -s -H 'X-User-ID: alice' http://%[1]s/v1/users/me\n\n"+
+			"or chat in a browser, with tokens refreshed by /client.js:\n\n  http://%[1]s%[2]s\n\n", addr, server.DemoChatPath)
 	}
 	err = srv.Serve(ctx, ln, f.grace)
 	log.Info("stopped")
