@@ -225,7 +225,8 @@ func TestPublicWidgetSessionsComeFromCookie(t *testing.T) {
 	if !strings.Contains(setCookie, "HttpOnly") || !strings.Contains(setCookie, "SameSite=Lax") {
 		t.Fatalf("visitor cookie %q is not HttpOnly SameSite", setCookie)
 	}
-	if hdr.Get("Access-Control-Allow-Origin") != shopOrigin || hdr.Get("Access-Control-Allow-Credentials") != "true" {
+	if hdr.Get("Access-Control-Allow-Origin") != shopOrigin || hdr.Get("Access-Control-Allow-Credentials") != "true" ||
+		!strings.Contains(hdr.Get("Access-Control-Expose-Headers"), ErrorHeader) {
 		t.Fatalf("CORS headers on the token answer: %v", hdr)
 	}
 	session := fmt.Sprint(f.emu.LastClaims()["session_name"])
