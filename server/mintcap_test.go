@@ -48,7 +48,11 @@ func TestMintCapUnderDistinctSessionFlood(t *testing.T) {
 	if m := f.emu.Mints(); m > budget {
 		t.Fatalf("%d mints in %v, budget %d", m, time.Since(start), budget)
 	}
-	if counts[200] != f.emu.Mints() || counts[200]+counts[503] != 1000 {
-		t.Fatalf("statuses %v, mints %d", counts, f.emu.Mints())
+	// Every caller gets a token or a 503 with Retry-After; on a machine so
+	// loaded that a mint outlasts the caller's wait, a 504 (the mint may
+	// still have reached Coze, and its token stays cached).
+	m := f.emu.Mints()
+	if counts[200]+counts[503]+counts[504] != 1000 || m < counts[200] || m > counts[200]+counts[504] {
+		t.Fatalf("statuses %v, mints %d", counts, m)
 	}
 }
