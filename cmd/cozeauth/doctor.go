@@ -9,6 +9,7 @@ import (
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/doctor"
+	"github.com/cozeauth/cozeauth/internal/version"
 )
 
 type doctorFlags struct {
@@ -52,7 +53,7 @@ func runDoctor(cmd *cobra.Command, f doctorFlags) error {
 		App:       f.app,
 		PubFile:   f.pub,
 		Bases:     map[coze.Region]string{},
-		UserAgent: "cozeauth-doctor/" + version,
+		UserAgent: "cozeauth-doctor/" + version.Get().Short(),
 	}
 	for k, v := range f.bases {
 		reg, err := coze.ParseRegion(k)
