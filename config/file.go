@@ -33,6 +33,7 @@ type fileConfig struct {
 	AdminClients   []string      `yaml:"admin_clients"`
 	Audit          rawAudit      `yaml:"audit"`
 	Gateway        rawGateway    `yaml:"gateway"`
+	TLS            rawTLS        `yaml:"tls"`
 }
 
 type rawCache struct {
@@ -73,6 +74,7 @@ func LoadFile(path string) (*Config, error) {
 		c.Cache.MaxBytes = n
 	}
 	c.Gateway = fc.Gateway.resolve(e)
+	c.TLS = fc.TLS.resolve(path, tlsFileNames, e)
 	if fc.Cache.Skew != "" {
 		d, err := time.ParseDuration(fc.Cache.Skew)
 		if err != nil || d < 0 || d > 10*time.Minute {
