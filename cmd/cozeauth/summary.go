@@ -201,9 +201,8 @@ func scopeText(s *coze.Scope, none string) string {
 	return string(b)
 }
 
-func rateText(r policy.Rate) string {
-	return fmt.Sprintf("%g/s, burst %d", r.PerSecond, r.Burst)
-}
+// rateText is the rate as the configuration writes it ("10/m burst 5").
+func rateText(r policy.Rate) string { return r.String() }
 
 func durOrDefault(n int, d string) string {
 	if n == 0 {
