@@ -1,16 +1,11 @@
 package config
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // fileConfig is the YAML config file.
@@ -49,14 +44,10 @@ func LoadFile(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config file: %w", err)
 	}
-	var fc fileConfig
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, &Error{Problems: []error{&FieldError{Source: path, Field: "(file)", Msg: redactErr(err),
-			Fix: "check the YAML syntax and field names against the README's configuration reference"}}}
+	fc, e, err := decodeFile(path, data)
+	if err != nil {
+		return nil, err
 	}
-	e := &errs{source: path}
 	c := &Config{Source: path, Listen: fc.Listen, DefaultSession: fc.DefaultSession, DefaultApp: fc.DefaultApp, GatewayPrefix: fc.GatewayPrefix,
 		DataDir: relativeTo(path, fc.DataDir), StoreKeyFile: relativeTo(path, fc.StoreKeyFile)}
 	for i, u := range fc.Login.ReturnTo {
