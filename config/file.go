@@ -93,7 +93,7 @@ func LoadFile(path string) (*Config, error) {
 	c.resolveAccess(&fc, dir, e)
 	c.resolveEdge(&fc, e)
 	c.Warnings = append(c.Warnings, e.warnings...)
-	c.Warnings = append(c.Warnings, permissionWarnings(path, c)...)
+	c.Warnings = append(c.Warnings, permissionWarnings(path, c, &fc)...)
 	return c, e.err()
 }
 

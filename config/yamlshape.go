@@ -187,7 +187,10 @@ func unknownField(k *yaml.Node, path, where string, fields map[string]reflect.Ty
 	if looksSecret(name) {
 		name = hiddenValue
 	}
-	p := shapeProblem{field: join(path, name), msg: fmt.Sprintf("line %d: unknown field %q %s", k.Line, name, where)}
+	if name == "" {
+		name = `""`
+	}
+	p := shapeProblem{field: join(path, name), msg: fmt.Sprintf("line %d: unknown field %s %s", k.Line, strconv.Quote(strings.Trim(name, `"`)), where)}
 	known := slices.Sorted(func(yield func(string) bool) {
 		for f := range fields {
 			if !yield(f) {

@@ -83,7 +83,7 @@ func runDoctor(cmd *cobra.Command, f doctorFlags) error {
 		case rep.NotChecked && !failed(rep):
 			u.note(doctor.Warn, fmt.Sprintf("the configuration is sound; a %s app gets tokens only once a user has logged in, so doctor asked for none (exit status 1)", rep.Kind))
 		case rep.TokenObtained:
-			u.note(doctor.Fail, "Coze gave a token, but fix the ✗ above: `cozeauth serve` refuses this configuration")
+			u.note(doctor.Fail, tokenButFailed(rep))
 		default:
 			u.note(doctor.Fail, "no token: fix the first ✗ above, then run `cozeauth doctor"+appFlag(f.config, f.app)+"` again")
 		}
