@@ -321,6 +321,9 @@ func normOrigin(o string) (string, error) {
 }
 
 func decodeSecret(s string) ([]byte, error) {
+	if isPlaceholder(s) {
+		return nil, errPlaceholder
+	}
 	if b, err := hex.DecodeString(s); err == nil && len(b) >= 32 {
 		return b, nil
 	}
