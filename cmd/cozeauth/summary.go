@@ -174,7 +174,7 @@ func summarizeAccess(w io.Writer, cfg *config.Config) {
 	}
 	var clients []string
 	for _, c := range ac.Clients {
-		clients = append(clients, c.Name+" → "+c.Policy)
+		clients = append(clients, c.Name+" → "+c.Policy+certNote(c.CertSPKI))
 	}
 	fmt.Fprintf(w, "clients        %d: %s\n", len(clients), or(strings.Join(clients, ", "), "(none)"))
 	if ac.KeysFile != "" {

@@ -61,3 +61,12 @@ func listenTLS(ln net.Listener, cfg *config.Config, log *slog.Logger) (net.Liste
 	}
 	return tls.NewListener(ln, tc), "https", nil
 }
+
+// certNote marks a client known by a TLS client certificate in the
+// configuration summary.
+func certNote(spki string) string {
+	if spki == "" {
+		return ""
+	}
+	return " (TLS client certificate " + spki[:min(len(spki), len("sha256:")+12)] + "…)"
+}
