@@ -84,6 +84,10 @@ type ClientEntry struct {
 	Policy  string    `yaml:"policy"`
 	KeyHash string    `yaml:"key_hash"`
 	Created time.Time `yaml:"created,omitempty"`
+	// CertSPKI authenticates the client by a TLS client certificate
+	// (serve --tls-client-ca) in place of, or besides, a key: see
+	// policy.SPKIHash.
+	CertSPKI string `yaml:"cert_spki,omitempty"`
 }
 
 type rawCookie struct {
@@ -276,7 +280,7 @@ func (rp *rawPolicy) resolve(prefix string, c *Config, e *errs) policy.Policy {
 }
 
 func (rc *ClientEntry) resolve(prefix string, a *Access, e *errs) policy.Client {
-	cl := policy.Client{Name: rc.Name, Policy: rc.Policy, Hash: rc.KeyHash, Created: rc.Created}
+	cl := policy.Client{Name: rc.Name, Policy: rc.Policy, Hash: rc.KeyHash, Created: rc.Created, CertSPKI: rc.CertSPKI}
 	if !appNameRE.MatchString(cl.Name) {
 		e.add(prefix+"name", "use letters, digits, '.', '_' or '-', at most 64", "client name %q is not valid", cl.Name)
 	}
@@ -285,8 +289,16 @@ func (rc *ClientEntry) resolve(prefix string, a *Access, e *errs) policy.Client 
 	} else if p.Public {
 		e.add(prefix+"policy", "public policies take no keys; give the client a non-public policy", "policy %q is public", cl.Policy)
 	}
+	if cl.CertSPKI != "" {
+		if err := policy.ValidSPKIHash(cl.CertSPKI); err != nil {
+			e.add(prefix+"cert_spki", "compute it with: openssl x509 -in client.crt -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum (then write sha256:<hex>)", "%v", err)
+		}
+	}
+	if cl.Hash == "" && cl.CertSPKI != "" {
+		return cl // known by its TLS client certificate only
+	}
 	if err := policy.ValidHash(cl.Hash); err != nil {
-		e.add(prefix+"key_hash", "paste the hash `cozeauth keys create` printed, never the key", "%v", err)
+		e.add(prefix+"key_hash", "paste the hash `cozeauth keys create` printed, never the key (or give cert_spki for a client with a TLS certificate)", "%v", err)
 	}
 	return cl
 }
@@ -312,6 +324,9 @@ func normOrigin(o string) (string, error) {
 }
 
 func decodeSecret(s string) ([]byte, error) {
+	if isPlaceholder(s) {
+		return nil, errPlaceholder
+	}
 	if b, err := hex.DecodeString(s); err == nil && len(b) >= 32 {
 		return b, nil
 	}

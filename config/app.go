@@ -128,13 +128,14 @@ func (r *rawApp) resolve(e *errs) App {
 }
 
 func (r *rawApp) resolveEndpoints(a *App, e *errs) {
+	apiFromTokenURL := false
 	if r.TokenURL != "" {
 		u, err := url.Parse(r.TokenURL)
 		i := strings.Index(r.TokenURL, tokenPathS)
 		if err != nil || u.Host == "" || i < 0 {
 			e.add(r.field("token_url"), "use the full token URL, e.g. https://api.coze.cn/api/permission/oauth2/token", "%q is not a Coze token URL", r.TokenURL)
 		} else if r.APIBase == "" {
-			r.APIBase = r.TokenURL[:i]
+			r.APIBase, apiFromTokenURL = r.TokenURL[:i], true
 			if rest := r.TokenURL[i+len(tokenPathS):]; rest != "token" {
 				parts := strings.Split(rest, "/")
 				if len(parts) == 3 && parts[0] == "account" {
@@ -174,6 +175,9 @@ func (r *rawApp) resolveEndpoints(a *App, e *errs) {
 	}
 	if a.Region == "" {
 		a.Region = coze.RegionOf(a.APIBase)
+	}
+	if workerDefaultAudience(r, apiFromTokenURL, a.APIBase) {
+		a.Region, aud = coze.RegionCN, coze.RegionCN.Audience()
 	}
 	a.Audience = cmp.Or(r.Audience, aud)
 	// An app lives in one region: settings that name two of them would

@@ -31,6 +31,7 @@ type Config struct {
 	Warnings       []string // things that work but should be fixed
 
 	Gateway Gateway // gateway limits; zero fields: the server's defaults
+	TLS     TLS     // serve's certificate files; zero: plain HTTP
 
 	UserScript UserScript // GET /cozeauth.user.js: the Coze pages it runs on, this server's public URL
 }

@@ -111,6 +111,7 @@ func LoadEnv(getenv func(string) string) (*Config, error) {
 		GatewayPrefix: getenv("COZEAUTH_GATEWAY_PREFIX")}
 	c.Apps = []App{r.resolve(e)}
 	c.Access.AllowedHosts = envAllowedHosts(getenv, e)
+	c.TLS = envTLS(getenv, e)
 	c.Access.Cookie.MaxAge = DefaultCookieMaxAge
 	c.finish(e)
 	c.Warnings = append(c.Warnings, e.warnings...)

@@ -1,16 +1,11 @@
 package config
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // fileConfig is the YAML config file.
@@ -34,6 +29,7 @@ type fileConfig struct {
 	Audit          rawAudit      `yaml:"audit"`
 	Gateway        rawGateway    `yaml:"gateway"`
 	UserScript     rawUserScript `yaml:"user_script"`
+	TLS            rawTLS        `yaml:"tls"`
 }
 
 type rawCache struct {
@@ -49,14 +45,10 @@ func LoadFile(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config file: %w", err)
 	}
-	var fc fileConfig
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, &Error{Problems: []error{&FieldError{Source: path, Field: "(file)", Msg: redactErr(err),
-			Fix: "check the YAML syntax and field names against the README's configuration reference"}}}
+	fc, e, err := decodeFile(path, data)
+	if err != nil {
+		return nil, err
 	}
-	e := &errs{source: path}
 	c := &Config{Source: path, Listen: fc.Listen, DefaultSession: fc.DefaultSession, DefaultApp: fc.DefaultApp, GatewayPrefix: fc.GatewayPrefix,
 		DataDir: relativeTo(path, fc.DataDir), StoreKeyFile: relativeTo(path, fc.StoreKeyFile)}
 	for i, u := range fc.Login.ReturnTo {
@@ -74,6 +66,7 @@ func LoadFile(path string) (*Config, error) {
 		c.Cache.MaxBytes = n
 	}
 	c.Gateway = fc.Gateway.resolve(e)
+	c.TLS = fc.TLS.resolve(path, tlsFileNames, e)
 	if fc.Cache.Skew != "" {
 		d, err := time.ParseDuration(fc.Cache.Skew)
 		if err != nil || d < 0 || d > 10*time.Minute {
@@ -102,7 +95,7 @@ func LoadFile(path string) (*Config, error) {
 	c.resolveEdge(&fc, e)
 	c.resolveUserScript(&fc, e)
 	c.Warnings = append(c.Warnings, e.warnings...)
-	c.Warnings = append(c.Warnings, permissionWarnings(path, c)...)
+	c.Warnings = append(c.Warnings, permissionWarnings(path, c, &fc)...)
 	return c, e.err()
 }
 

@@ -299,8 +299,8 @@ func TestLoadFileErrors(t *testing.T) {
 	tests := []struct {
 		name, yaml, field, msg string
 	}{
-		{"unknown field", app("    clientid: 2\n"), "(file)", "field clientid not found"},
-		{"unknown top-level field", "listen_addr: x\n" + app(""), "(file)", "field listen_addr not found"},
+		{"unknown field", app("    clientid: 2\n"), "apps[0].clientid", `unknown field "clientid" in apps[0]`},
+		{"unknown top-level field", "listen_addr: x\n" + app(""), "listen_addr", `unknown field "listen_addr" at the top level`},
 		{"YAML syntax", "apps: [\n", "(file)", "yaml"},
 		{"no apps", "listen: :8080\n", "apps", "no apps configured"},
 		{"empty file", "", "apps", "no apps configured"},

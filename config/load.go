@@ -22,17 +22,21 @@ func Load(o Options) (*Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	path := o.File
+	path, why := o.File, "--config"
 	if path == "" {
-		path = getenv("COZEAUTH_CONFIG")
+		path, why = getenv("COZEAUTH_CONFIG"), "$COZEAUTH_CONFIG"
 	}
 	if path == "" {
 		if _, err := os.Stat("cozeauth.yaml"); err == nil {
-			path = "cozeauth.yaml"
+			path, why = "cozeauth.yaml", "found in the working directory"
 		}
 	}
 	if path != "" {
-		return LoadFile(path)
+		c, err := LoadFile(path)
+		if c != nil {
+			c.Warnings = append(c.Warnings, envIgnoredWarning(getenv, path, why)...)
+		}
+		return c, err
 	}
 	if !EnvSet(getenv) {
 		return nil, ErrNoConfig

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -22,8 +23,12 @@ const keyBytes = 32
 type Client struct {
 	Name    string
 	Policy  string
-	Hash    string // "sha256:" + hex
+	Hash    string // "sha256:" + hex of its key; "" for a client known only by its certificate
 	Created time.Time
+	// CertSPKI, when set, is "sha256:" + hex of the SHA-256 of the
+	// SubjectPublicKeyInfo of a TLS client certificate that authenticates
+	// this client in place of a key (see Keys.LookupCert); "" for none.
+	CertSPKI string
 }
 
 // NewKey returns a fresh client key and its stored hash.
@@ -57,6 +62,7 @@ func ValidHash(h string) error {
 // safe for concurrent use.
 type Keys struct {
 	byHash map[[sha256.Size]byte]*Client
+	byCert map[[sha256.Size]byte]*Client // by CertSPKI
 }
 
 // NewKeys indexes clients by hash.
@@ -64,6 +70,12 @@ func NewKeys(clients []Client) (*Keys, error) {
 	k := &Keys{byHash: make(map[[sha256.Size]byte]*Client, len(clients))}
 	for i := range clients {
 		c := &clients[i]
+		if err := k.addCert(c); err != nil {
+			return nil, err
+		}
+		if c.Hash == "" && c.CertSPKI != "" {
+			continue // known by its certificate only
+		}
 		if err := ValidHash(c.Hash); err != nil {
 			return nil, fmt.Errorf("client %q: %w", c.Name, err)
 		}
@@ -108,11 +120,12 @@ func (k *Keys) Lookup(key string) (*Client, bool) {
 }
 
 // ID is the client's identity: its name and the first 8 hex digits of its
-// key hash ("backend-1#3f9a1c2b"). A new client that reuses a revoked
+// key hash ("backend-1#3f9a1c2b"), or of its certificate's SPKI hash for
+// a client known only by its certificate. A new client that reuses a revoked
 // client's name holds another key, so it is someone else: it inherits
 // neither the cached tokens nor the Coze sessions of the old one.
 func (c *Client) ID() string {
-	h := strings.ToLower(strings.TrimPrefix(c.Hash, "sha256:"))
+	h := strings.ToLower(strings.TrimPrefix(cmp.Or(c.Hash, c.CertSPKI), "sha256:"))
 	if len(h) > 8 {
 		h = h[:8]
 	}

@@ -96,9 +96,13 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 		hasKey = false
 		c.cred = credSummary{}
 	}
+	certClient, certHash := certCaller(r, acc, hasKey)
 	switch {
-	case hasKey:
-		cl, ok := acc.keys.Lookup(cred.key)
+	case hasKey || certClient != nil:
+		cl, ok := certClient, certClient != nil
+		if hasKey {
+			cl, ok = acc.keys.Lookup(cred.key)
+		}
 		if !ok {
 			return c, &policy.Denied{Status: 401, Code: "invalid_client_key", Msg: "the client key in the " + cred.header + " header is not valid (revoked, mistyped or from another server)"}
 		}
@@ -110,6 +114,8 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 		acc.touch(cl.Name, time.Now())
 	case origin != "" && acc.public[origin] != nil:
 		c.policy = acc.public[origin]
+	case certHash != "":
+		return c, unknownCertificate(certHash)
 	default:
 		return c, &policy.Denied{Status: 401, Code: "missing_client_key", Msg: "send a client key as Authorization: Bearer cza_... or X-API-Key"}
 	}

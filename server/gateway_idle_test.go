@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -63,15 +64,21 @@ func TestGatewayCutsStalledUpload(t *testing.T) {
 // TestGatewayKeepsSteadyUpload holds the other side: an upload that keeps
 // coming, slowly, for several idle timeouts is not cut.
 func TestGatewayKeepsSteadyUpload(t *testing.T) {
-	var got int64
+	t.Parallel()
+	// A longer idle timeout than the other tests' leaves each pause 15
+	// times shorter than it, so that a busy machine's scheduling delays
+	// are not mistaken for a stalled upload.
+	const idle = 1500 * time.Millisecond
+	var got atomic.Int64
 	f, _ := gatewayFixture(t, func(w http.ResponseWriter, r *http.Request) {
-		got, _ = io.Copy(io.Discard, r.Body)
+		n, _ := io.Copy(io.Discard, r.Body)
+		got.Store(n)
 		okJSON(w, r)
-	}, idleOptions())
-	const chunks, size = 40, 2048 // 80 KiB over 40 × idle/10: four idle timeouts in all
+	}, Options{Gateway: config.Gateway{IdleTimeout: idle}})
+	const chunks, size = 50, 2048 // 100 KiB over 50 × 100 ms: over three idle timeouts in all
 	pr, pw := io.Pipe()
 	go func() {
-		tick := time.NewTicker(testIdle / 10)
+		tick := time.NewTicker(idle / 15)
 		defer tick.Stop()
 		for range chunks {
 			<-tick.C
@@ -88,8 +95,8 @@ func TestGatewayKeepsSteadyUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 200 || got != chunks*size {
-		t.Fatalf("steady upload: %d, %d of %d bytes arrived", resp.StatusCode, got, chunks*size)
+	if resp.StatusCode != 200 || got.Load() != chunks*size {
+		t.Fatalf("steady upload: %d, %d of %d bytes arrived", resp.StatusCode, got.Load(), chunks*size)
 	}
 }
 

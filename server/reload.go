@@ -129,6 +129,7 @@ func restartOnly(old, cfg *config.Config) error {
 		{"cache.max_bytes", old.Cache.MaxBytes, cfg.Cache.MaxBytes},
 		{"cache.skew", old.Cache.Skew, cfg.Cache.Skew},
 		{"gateway", old.Gateway, cfg.Gateway},
+		{"tls", old.TLS, cfg.TLS},
 		{"data_dir", old.DataDir, cfg.DataDir},
 		{"store_key_file", old.StoreKeyFile, cfg.StoreKeyFile},
 		{"login.return_to", fmt.Sprint(old.LoginReturnTo), fmt.Sprint(cfg.LoginReturnTo)},

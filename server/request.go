@@ -243,7 +243,7 @@ func jsonProblem(err error) string {
 	case errors.As(err, &se):
 		return fmt.Sprintf("malformed JSON at byte %d", se.Offset)
 	case errors.As(err, &te):
-		return fmt.Sprintf("field %q must be %s, not %s", te.Field, te.Type, te.Value)
+		return typeProblem(te)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "truncated JSON"
 	}

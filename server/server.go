@@ -143,6 +143,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusInternalServerError, "internal", "internal error", nil)
 		}
 	}()
+	if headerTooLarge(w, r) {
+		return
+	}
 	if badPath(r) {
 		writeError(w, http.StatusBadRequest, "bad_path", "the path has '..', '//', '.' segments or encoded separators; send a clean path", nil)
 		return
@@ -187,13 +190,4 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		err = e
 	}
 	return err
-}
-
-func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
-	switch r.URL.Path {
-	case "/", "/token", "/callback", "/healthz", "/readyz", "/connect", ConnectStatusPath, LoginStartPath, LoginCallbackPath:
-		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed on "+r.URL.Path, nil)
-		return
-	}
-	writeError(w, http.StatusNotFound, "not_found", "no such endpoint: use POST /token, GET /healthz or GET /readyz", nil)
 }

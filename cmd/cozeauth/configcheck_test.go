@@ -121,7 +121,7 @@ cookie:
 		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
 	}
 	wantAll(t, out, "! "+oauthPath+" (a coze_oauth_config.json with the private key of app global) is readable by group or others",
-		"com (coze.com)", "from "+oauthPath+": private_key", "mint cap", "20/s, burst 40",
+		"com (coze.com)", "from "+oauthPath+": private_key", "mint cap", "20/s burst 40", "10/m burst 5",
 		"policy widget", "cookie", "https://shop.example.com (public: true)", "Connector.botChat", "clients        0")
 	noSecrets(t, out, secret)
 	if strings.Contains(out, "0123456789abcdef") {

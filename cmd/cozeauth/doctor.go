@@ -9,6 +9,7 @@ import (
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/doctor"
+	"github.com/cozeauth/cozeauth/internal/version"
 )
 
 type doctorFlags struct {
@@ -52,7 +53,7 @@ func runDoctor(cmd *cobra.Command, f doctorFlags) error {
 		App:       f.app,
 		PubFile:   f.pub,
 		Bases:     map[coze.Region]string{},
-		UserAgent: "cozeauth-doctor/" + version,
+		UserAgent: "cozeauth-doctor/" + version.Get().Short(),
 	}
 	for k, v := range f.bases {
 		reg, err := coze.ParseRegion(k)
@@ -82,7 +83,7 @@ func runDoctor(cmd *cobra.Command, f doctorFlags) error {
 		case rep.NotChecked && !failed(rep):
 			u.note(doctor.Warn, fmt.Sprintf("the configuration is sound; a %s app gets tokens only once a user has logged in, so doctor asked for none (exit status 1)", rep.Kind))
 		case rep.TokenObtained:
-			u.note(doctor.Fail, "Coze gave a token, but fix the ✗ above: `cozeauth serve` refuses this configuration")
+			u.note(doctor.Fail, tokenButFailed(rep))
 		default:
 			u.note(doctor.Fail, "no token: fix the first ✗ above, then run `cozeauth doctor"+appFlag(f.config, f.app)+"` again")
 		}

@@ -7,10 +7,9 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
-)
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+	"github.com/cozeauth/cozeauth/internal/version"
+)
 
 func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -32,19 +31,22 @@ func newRoot() *cobra.Command {
 		Short:         "Coze (扣子) OAuth token service: sign, exchange, cache and serve Coze access tokens",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version.Get().String(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newServe(), newVersion(), newKeygen(), newToken(), newJWT(), newConfigCmd(), newDoctor())
 	root.AddCommand(newKeys(), newEmulator(), newLogin(), newGrants(), newStoreCmd())
+	root.AddCommand(newHealthcheck())
 	return root
 }
 
 func newVersion() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the version",
+		Short: "Print the version, commit, commit date and whether the build had uncommitted changes",
 		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintln(cmd.OutOrStdout(), "cozeauth", version)
+			fmt.Fprintln(cmd.OutOrStdout(), version.Get())
 		},
 	}
 }

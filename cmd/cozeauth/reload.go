@@ -55,6 +55,10 @@ func (r *reloader) reload(why string) {
 	if r.flags.listen != "" {
 		cfg.Listen = r.flags.listen
 	}
+	if err := applyTLSFlags(cfg, r.flags); err != nil {
+		r.srv.ReloadRefused(why, err)
+		return
+	}
 	if err := checkServe(cfg, r.flags); err != nil {
 		r.srv.ReloadRefused(why, err)
 		return

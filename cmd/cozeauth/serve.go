@@ -31,6 +31,7 @@ type serveFlags struct {
 	pprof    string
 	dataDir  string
 	storeKey string
+	tls      config.TLS // --tls-cert, --tls-key, --tls-client-ca
 }
 
 func newServe() *cobra.Command {
@@ -63,6 +64,7 @@ none: a built-in Coze emulator stands in for Coze.`,
 	fl.DurationVar(&f.watch, "watch-interval", 2*time.Second, "how often to check the config and keys files for changes")
 	fl.StringVar(&f.audit, "audit-log", "-", `where the audit log goes: "-" for stderr, a file path, or "off"`)
 	fl.StringVar(&f.dataDir, "data-dir", "", "directory for the grant store of web, PKCE and device apps (default: data_dir in the config, else "+defaultDataDir+")")
+	addTLSFlags(fl, &f.tls)
 	fl.StringVar(&f.storeKey, "store-key-file", "", "file holding the grant store's key (default: store_key_file in the config, else $"+grant.EnvStoreKey+")")
 	return cmd
 }
@@ -92,6 +94,9 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	if f.listen != "" {
 		cfg.Listen = f.listen
 	}
+	if err := applyTLSFlags(cfg, f); err != nil {
+		return err
+	}
 	if err := checkServe(cfg, f); err != nil {
 		return err
 	}
@@ -111,10 +116,14 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (pick another with --listen)", cfg.Listen, err)
 	}
+	ln, scheme, err := listenTLS(ln, cfg, log)
+	if err != nil {
+		return err
+	}
 	if demoApps != nil {
 		// Web and PKCE logins come back to this server: their redirect
 		// URI is known once it listens.
-		demoApps.addLoginApps("http://" + ln.Addr().String())
+		demoApps.addLoginApps(scheme + "://" + ln.Addr().String())
 	}
 	auditLog, closeAudit, err := openAudit(cmd.ErrOrStderr(), f.audit, f.logJSON, log)
 	if err != nil {
@@ -163,8 +172,8 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 		}
 	}
 	addr := ln.Addr().String()
-	log.Info("serving", "addr", "http://"+addr, "config", cfg.Source)
-	fmt.Fprintf(cmd.OutOrStdout(), "cozeauth listening on http://%s\n", addr)
+	log.Info("serving", "addr", scheme+"://"+addr, "config", cfg.Source)
+	fmt.Fprintf(cmd.OutOrStdout(), "cozeauth listening on %s://%s\n", scheme, addr)
 	if f.demo {
 		fmt.Fprintf(cmd.OutOrStdout(), "\nDemo mode: tokens come from a built-in Coze emulator. Get one:\n\n  curl -s -X POST -H 'X-User-ID: alice' http://%[1]s/token\n\n"+
 			"or call the (emulated) Coze API through the gateway, token injected:\n\n  curl -s -H 'X-User-ID: alice' http://%[1]s/v1/users/me\n\n"+
@@ -172,7 +181,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	}
 	err = srv.Serve(ctx, ln, f.grace)
 	log.Info("stopped")
-	return err
+	return shutdownError(err, f.grace)
 }
 
 // checkServe refuses a configuration serve must not run with, at start-up

@@ -175,7 +175,7 @@ func summarizeAccess(w io.Writer, cfg *config.Config) {
 	}
 	var clients []string
 	for _, c := range ac.Clients {
-		clients = append(clients, c.Name+" → "+c.Policy)
+		clients = append(clients, c.Name+" → "+c.Policy+certNote(c.CertSPKI))
 	}
 	fmt.Fprintf(w, "clients        %d: %s\n", len(clients), or(strings.Join(clients, ", "), "(none)"))
 	if ac.KeysFile != "" {
@@ -202,9 +202,8 @@ func scopeText(s *coze.Scope, none string) string {
 	return string(b)
 }
 
-func rateText(r policy.Rate) string {
-	return fmt.Sprintf("%g/s, burst %d", r.PerSecond, r.Burst)
-}
+// rateText is the rate as the configuration writes it ("10/m burst 5").
+func rateText(r policy.Rate) string { return r.String() }
 
 func durOrDefault(n int, d string) string {
 	if n == 0 {

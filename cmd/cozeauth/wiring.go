@@ -10,6 +10,7 @@ import (
 	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/credential"
 	"github.com/cozeauth/cozeauth/grant"
+	"github.com/cozeauth/cozeauth/internal/version"
 	"github.com/cozeauth/cozeauth/ratelimit"
 )
 
@@ -66,5 +67,5 @@ func newBroker(cfg *config.Config, newSource func(*config.App) broker.Source) *b
 }
 
 func newClient() *coze.Client {
-	return &coze.Client{UserAgent: "cozeauth/" + version}
+	return &coze.Client{UserAgent: "cozeauth/" + version.Get().Short()}
 }
