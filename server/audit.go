@@ -40,6 +40,7 @@ func (s *Server) audit(c *caller, req broker.Request, tok *coze.Token, out broke
 // deny audits a refusal and answers it. c may be nil or partly filled
 // (what was known when the request was refused).
 func (s *Server) deny(w http.ResponseWriter, r *http.Request, c *caller, d *policy.Denied) {
+	s.noteDenied(r, c, d)
 	s.auditDenied(r, c, d)
 	writeDenied(w, d)
 }

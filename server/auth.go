@@ -123,6 +123,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 		c.visitor = s.visitorSession(w, r, acc, c.policy.Name, c.origin)
 	}
 	if d := limit(acc.perIP[c.policy.Name], c.ip, "this address"); d != nil {
+		s.met.RateLimited(c.policy.Name, "rate_per_ip")
 		return c, d
 	}
 	perKey := c.client
@@ -130,6 +131,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 		perKey = c.visitor
 	}
 	if d := limit(acc.perKey[c.policy.Name], perKey, "this client"); d != nil {
+		s.met.RateLimited(c.policy.Name, "rate_per_key")
 		return c, d
 	}
 	return c, nil

@@ -16,6 +16,7 @@ import (
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/grant"
+	"github.com/cozeauth/cozeauth/meter"
 )
 
 // Limits on what a caller may send.
@@ -43,6 +44,10 @@ type Server struct {
 	cozeClient *coze.Client // for code exchanges
 	returnTo   []string     // Options.LoginReturnTo
 	logins     *loginTable  // connect links and logins under way
+
+	met    meter.Meter // metrics; meter.Nop when none
+	recent *recentRing // recent denials and errors, for /status
+	start  time.Time   // when New ran, for /status
 }
 
 // Options are a Server's optional parts.
@@ -76,6 +81,12 @@ type Options struct {
 	// back to (same scheme and host; the path a whole-segment prefix),
 	// besides the caller policy's origins and, in open mode, this machine.
 	LoginReturnTo []string
+	// Meter receives metrics events (token outcomes, denials, gateway
+	// calls, streams, rate limits, reloads); none when nil.
+	Meter meter.Meter
+	// Metrics, when set, is served at GET /metrics to local callers and
+	// admin clients (see MetricsPath).
+	Metrics http.Handler
 }
 
 // New returns a Server for cfg's apps and access rules, handing out
@@ -86,7 +97,8 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{broker: b, log: log, auditLog: o.Audit, mux: http.NewServeMux(), newSource: o.NewSource,
-		grants: o.Grants, cozeClient: o.Client, returnTo: o.LoginReturnTo, logins: newLoginTable()}
+		grants: o.Grants, cozeClient: o.Client, returnTo: o.LoginReturnTo, logins: newLoginTable(),
+		met: meter.Or(o.Meter), recent: newRecentRing(recentSize), start: time.Now()}
 	if s.cozeClient == nil {
 		s.cozeClient = &coze.Client{}
 	}
@@ -117,6 +129,7 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 	s.mux.HandleFunc("GET "+LoginCallbackPath, s.handleLoginCallback)
 	s.mux.HandleFunc("GET "+AdminGrantsPath, s.handleGrantsList)
 	s.mux.HandleFunc("DELETE "+AdminGrantsPath, s.handleGrantsRevoke)
+	s.routeOps(o.Metrics)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("GET /readyz", s.handleReady)
 	s.mux.HandleFunc("/", s.handleNotFound)
