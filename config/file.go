@@ -16,6 +16,7 @@ import (
 // fileConfig is the YAML config file.
 type fileConfig struct {
 	Listen         string        `yaml:"listen"`
+	MetricsListen  string        `yaml:"metrics_listen"`
 	DefaultSession string        `yaml:"default_session"`
 	DefaultApp     string        `yaml:"default_app"`
 	Cache          rawCache      `yaml:"cache"`
@@ -56,7 +57,7 @@ func LoadFile(path string) (*Config, error) {
 			Fix: "check the YAML syntax and field names against the README's configuration reference"}}}
 	}
 	e := &errs{source: path}
-	c := &Config{Source: path, Listen: fc.Listen, DefaultSession: fc.DefaultSession, DefaultApp: fc.DefaultApp, GatewayPrefix: fc.GatewayPrefix,
+	c := &Config{Source: path, Listen: fc.Listen, MetricsListen: fc.MetricsListen, DefaultSession: fc.DefaultSession, DefaultApp: fc.DefaultApp, GatewayPrefix: fc.GatewayPrefix,
 		DataDir: relativeTo(path, fc.DataDir), StoreKeyFile: relativeTo(path, fc.StoreKeyFile)}
 	for i, u := range fc.Login.ReturnTo {
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || p.User != nil || p.Fragment != "" {

@@ -44,14 +44,15 @@ func (c presented) summary() credSummary {
 
 // admit authenticates a token or gateway request and, for an allowed
 // browser origin, answers with its CORS headers. On refusal it has
-// written the error, audited it, and reports false.
+// written the error, audited it, and reports false with the caller as far
+// as it was learnt (for metrics).
 func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*caller, bool) {
 	acc := s.access.Load()
 	w.Header()["Vary"] = varyOrigin
 	c, denied := s.authenticate(w, r, acc)
 	if denied != nil {
 		s.deny(w, r, c, denied)
-		return nil, false
+		return c, false // what was learnt, for the caller's metrics
 	}
 	if c.origin != "" {
 		allowOrigin(w, c.origin)

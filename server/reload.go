@@ -126,6 +126,7 @@ func restartOnly(old, cfg *config.Config) error {
 		was, now any
 	}{
 		{"listen", old.Listen, cfg.Listen},
+		{"metrics_listen", old.MetricsListen, cfg.MetricsListen},
 		{"gateway_prefix", old.GatewayPrefix, cfg.GatewayPrefix},
 		{"cache.max_entries", old.Cache.MaxEntries, cfg.Cache.MaxEntries},
 		{"cache.max_bytes", old.Cache.MaxBytes, cfg.Cache.MaxBytes},

@@ -45,9 +45,10 @@ type Server struct {
 	returnTo   []string     // Options.LoginReturnTo
 	logins     *loginTable  // connect links and logins under way
 
-	met    meter.Meter // metrics; meter.Nop when none
-	recent *recentRing // recent denials and errors, for /status
-	start  time.Time   // when New ran, for /status
+	met       meter.Meter  // metrics; meter.Nop when none
+	accessLog *slog.Logger // one line per request; nil for none
+	recent    *recentRing  // recent denials and errors, for /status
+	start     time.Time    // when New ran, for /status
 }
 
 // Options are a Server's optional parts.
@@ -84,6 +85,9 @@ type Options struct {
 	// Meter receives metrics events (token outcomes, denials, gateway
 	// calls, streams, rate limits, reloads); none when nil.
 	Meter meter.Meter
+	// AccessLog, when set, gets one line per request (method, path
+	// without query, status, bytes, duration, peer address).
+	AccessLog *slog.Logger
 	// Metrics, when set, is served at GET /metrics to local callers and
 	// admin clients (see MetricsPath).
 	Metrics http.Handler
@@ -98,7 +102,7 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 	}
 	s := &Server{broker: b, log: log, auditLog: o.Audit, mux: http.NewServeMux(), newSource: o.NewSource,
 		grants: o.Grants, cozeClient: o.Client, returnTo: o.LoginReturnTo, logins: newLoginTable(),
-		met: meter.Or(o.Meter), recent: newRecentRing(recentSize), start: time.Now()}
+		met: meter.Or(o.Meter), accessLog: o.AccessLog, recent: newRecentRing(recentSize), start: time.Now()}
 	if s.cozeClient == nil {
 		s.cozeClient = &coze.Client{}
 	}
@@ -141,6 +145,11 @@ func (s *Server) conf() *config.Config { return s.access.Load().cfg }
 
 // ServeHTTP routes a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.accessLog != nil {
+		aw := &accessWriter{ResponseWriter: w}
+		w = aw
+		defer s.logAccess(aw, r, time.Now())
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {

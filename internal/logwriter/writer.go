@@ -313,3 +313,10 @@ func (w *Writer) report() {
 	}
 	l.LogAttrs(context.Background(), slog.LevelError, name+" log lines dropped: the destination is slower than the lines arrive", attrs...)
 }
+
+// Destination is where lines go now (after the last Reopen).
+func (w *Writer) Destination() io.Writer {
+	w.dstMu.Lock()
+	defer w.dstMu.Unlock()
+	return w.dst
+}

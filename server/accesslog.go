@@ -1,0 +1,50 @@
+package server
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// accessWriter records the status and size of an answer for the access
+// log. Unwrap lets http.ResponseController (flushes, hijacks, deadlines)
+// reach the connection's own writer.
+type accessWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (a *accessWriter) WriteHeader(code int) {
+	if a.status == 0 {
+		a.status = code
+	}
+	a.ResponseWriter.WriteHeader(code)
+}
+
+func (a *accessWriter) Write(p []byte) (int, error) {
+	if a.status == 0 {
+		a.status = http.StatusOK
+	}
+	n, err := a.ResponseWriter.Write(p)
+	a.bytes += int64(n)
+	return n, err
+}
+
+func (a *accessWriter) Unwrap() http.ResponseWriter { return a.ResponseWriter }
+
+// logAccess writes the access log line of one request: method, path (no
+// query: a login callback's carries a code), status, bytes, duration and
+// the connection's peer address. Never a header, so never a key or token.
+func (s *Server) logAccess(a *accessWriter, r *http.Request, start time.Time) {
+	peer, _, _ := net.SplitHostPort(r.RemoteAddr)
+	status := a.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	s.accessLog.LogAttrs(r.Context(), slog.LevelInfo, "access",
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
+		slog.Int64("bytes", a.bytes), slog.Duration("duration", time.Since(start)), slog.String("peer", peer),
+		slog.String("error", a.Header().Get(ErrorHeader)))
+}
