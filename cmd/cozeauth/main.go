@@ -34,7 +34,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServe(), newVersion(), newKeygen(), newToken(), newJWT(), newConfigCmd(), newDoctor())
-	root.AddCommand(newKeys(), newEmulator(), newLogin(), newGrants(), newStoreCmd())
+	root.AddCommand(newKeys(), newEmulator(), newLogin(), newGrants(), newStoreCmd(), newStatus())
 	return root
 }
 
