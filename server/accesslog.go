@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/cozeauth/cozeauth/internal/logwriter"
 )
 
 // accessWriter records the status and size of an answer for the access
@@ -43,8 +45,19 @@ func (s *Server) logAccess(a *accessWriter, r *http.Request, start time.Time) {
 	if status == 0 {
 		status = http.StatusOK
 	}
+	us := time.Since(start).Microseconds()
+	code := a.Header().Get(ErrorHeader)
+	if h, ok := s.accessLog.Handler().(*logwriter.Handler); ok {
+		if l := h.Line("access"); l != nil {
+			l.Str("method", r.Method).Str("path", r.URL.Path).Int("status", int64(status)).Int("bytes", a.bytes).
+				Int("duration_us", us).Str("peer", peer).Str("error", code)
+			if l.Write() {
+				return
+			}
+		}
+	}
 	s.accessLog.LogAttrs(r.Context(), slog.LevelInfo, "access",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
-		slog.Int64("bytes", a.bytes), slog.Duration("duration", time.Since(start)), slog.String("peer", peer),
-		slog.String("error", a.Header().Get(ErrorHeader)))
+		slog.Int64("bytes", a.bytes), slog.Int64("duration_us", us), slog.String("peer", peer),
+		slog.String("error", code))
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/logwriter"
 	"github.com/cozeauth/cozeauth/policy"
 )
 
@@ -29,6 +30,19 @@ import (
 func (s *Server) audit(c *caller, req broker.Request, tok *coze.Token, out broker.Outcome) {
 	if s.auditLog == nil {
 		return
+	}
+	// Every token handed out writes this line: build it by appending
+	// when the handler allows (serve's does), else through slog.
+	if h, ok := s.auditLog.Handler().(*logwriter.Handler); ok {
+		if l := h.Line("token"); l != nil {
+			l.Str("client", c.client).Str("policy", c.policyName()).Str("ip", c.ip).
+				Str("app", req.App).Str("session", s.sessionAttr(req.Session).Value.String()).
+				Str("scope", scopeDigest(req.Scope)).Int("duration", int64(req.Duration)).
+				Time("expires", tok.ExpiresAt).Str("source", out.String())
+			if l.Write() {
+				return
+			}
+		}
 	}
 	s.auditLog.LogAttrs(context.Background(), slog.LevelInfo, "token",
 		slog.String("client", c.client), slog.String("policy", c.policyName()), slog.String("ip", c.ip),

@@ -70,10 +70,7 @@ func openLog(stderr io.Writer, dest, name string, asJSON bool, log *slog.Logger,
 		}()
 		stopHUP = func() { signal.Stop(hup); close(stop); <-done }
 	}
-	var h slog.Handler = slog.NewTextHandler(w, nil)
-	if asJSON {
-		h = slog.NewJSONHandler(w, nil)
-	}
+	h := logwriter.NewHandler(w, asJSON)
 	closeAll := func() {
 		stopHUP()
 		w.Close()
