@@ -20,9 +20,11 @@
 #   load -c BENCH_CONNS -d BENCH_DURATION -sessions hot, the same three.
 # Each run is preceded by a BENCH_WARMUP warm-up of the same generator.
 # It prints per-round rps, the medians of the per-round ratios audit/hello
-# (the target: >= 0.95 with each generator) and audit/quiet, the audit
-# lines written and dropped (cozeauth_audit_dropped_lines_total from
-# /metrics), and PASS/FAIL.
+# (the target: >= 0.95 with each generator) and audit/quiet, each server's
+# CPU time per request (from /proc, measured runs only: less sensitive than
+# rps to other work on a shared machine), the audit lines written and
+# dropped (cozeauth_audit_dropped_lines_total from /metrics), and
+# PASS/FAIL.
 #
 # Environment (defaults): BENCH_DURATION (10s), BENCH_CONNS (64),
 # BENCH_WARMUP (2s), BENCH_ROUNDS (5), BENCH_WRK_THREADS (2),
@@ -64,6 +66,7 @@ echo "   conns=$CONNS duration=$DURATION warmup=$WARMUP rounds=$ROUNDS wrk threa
 start_emulator
 "$tmp/hello" -listen 127.0.0.1:0 2>"$tmp/hello.log" &
 pids+=("$!")
+hello_pid=$!
 hello_base=$(wait_for "$tmp/hello.log" 'http://127\.0\.0\.1:[0-9]+' | head -1)
 wait_ok "$hello_base/"
 
@@ -77,36 +80,61 @@ start_serve() {
 		COZE_API_BASE="$emu_base" AUDIENCE=api.coze.cn \
 		"$tmp/cozeauth" serve --listen 127.0.0.1:0 "$@" >"$tmp/$name.out" 2>"$tmp/$name.log" &
 	pids+=("$!")
+	srv_pid=$!
 	srv_base=$(wait_for "$tmp/$name.log" 'msg=serving addr=http://127\.0\.0\.1:[0-9]+' | sed 's/.*addr=//')
 	wait_ok "$srv_base/healthz"
 }
 start_serve audit
-audit_base=$srv_base
+audit_base=$srv_base audit_pid=$srv_pid
 start_serve quiet --audit-log off
-quiet_base=$srv_base
+quiet_base=$srv_base quiet_pid=$srv_pid
+
+# cpu_ticks PID: user + system CPU time of PID so far, in clock ticks.
+cpu_ticks() {
+	local stat
+	stat=$(<"/proc/$1/stat")
+	stat=${stat##*) }
+	awk '{ print $12 + $13 }' <<<"$stat"
+}
+clk_tck=$(getconf CLK_TCK)
+declare -A cpu_sum req_sum
 
 cat >"$tmp/hot.lua" <<-'LUA'
 	wrk.method = "POST"
 	wrk.headers["X-User-ID"] = "hot"
 LUA
 
-# wrk_rps URL: warm up, then one measured wrk run; prints its requests/s.
+# wrk_rps URL PID NAME: warm up, then one measured wrk run; prints its
+# requests/s and adds PID's CPU ticks and the requests to NAME's sums.
 wrk_rps() {
 	wrk -t "$WRK_THREADS" -c "$CONNS" -d "$WARMUP" -s "$tmp/hot.lua" "$1" >/dev/null
-	local out
+	local out t0 t1
+	t0=$(cpu_ticks "$2")
 	out=$(wrk -t "$WRK_THREADS" -c "$CONNS" -d "$DURATION" -s "$tmp/hot.lua" "$1")
+	t1=$(cpu_ticks "$2")
 	echo "$out" >>"$tmp/wrk.txt"
 	if grep -q 'Non-2xx' <<<"$out"; then die "wrk got non-2xx answers from $1: $out"; fi
+	cpu_sum[wrk.$3]=$((${cpu_sum[wrk.$3]:-0} + t1 - t0))
+	req_sum[wrk.$3]=$((${req_sum[wrk.$3]:-0} + $(awk '/requests in/ { print $1 }' <<<"$out")))
 	awk '/^Requests\/sec:/ { print $2 }' <<<"$out"
 }
 
-# load_rps URL: the same with bench/load.
+# load_rps URL PID NAME: the same with bench/load.
 load_rps() {
 	"$tmp/load" -url "$1" -c "$CONNS" -d "$WARMUP" -sessions hot >/dev/null
-	local line
+	local line t0 t1
+	t0=$(cpu_ticks "$2")
 	line=$(run_tool load load -url "$1" -c "$CONNS" -d "$DURATION" -sessions hot 2>/dev/null)
+	t1=$(cpu_ticks "$2")
 	[[ $(jnum "$line" errors) == 0 ]] || die "load got errors from $1: $line"
+	cpu_sum[load.$3]=$((${cpu_sum[load.$3]:-0} + t1 - t0))
+	req_sum[load.$3]=$((${req_sum[load.$3]:-0} + $(jnum "$line" requests)))
 	jnum "$line" rps
+}
+
+# cpu_us TOOL NAME: NAME's server CPU per request under TOOL, in us.
+cpu_us() {
+	awk -v t="${cpu_sum[$1.$2]}" -v n="${req_sum[$1.$2]}" -v hz="$clk_tck" 'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0) }'
 }
 
 lines_before=$(grep -c 'msg=token' "$tmp/audit.log" || true)
@@ -119,11 +147,13 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		for ((i = 0; i < 3; i++)); do
 			name=${targets[$(((i + r) % 3))]}
 			case $name in
-			hello) url=$hello_base/token ;;
-			audit) url=$audit_base/token ;;
-			quiet) url=$quiet_base/token ;;
+			hello) url=$hello_base/token pid=$hello_pid ;;
+			audit) url=$audit_base/token pid=$audit_pid ;;
+			quiet) url=$quiet_base/token pid=$quiet_pid ;;
 			esac
-			rps[$tool.$name]=$("${tool}_rps" "$url")
+			# Not in $(...): the CPU sums must reach this shell.
+			"${tool}_rps" "$url" "$pid" "$name" >"$tmp/rps"
+			rps[$tool.$name]=$(<"$tmp/rps")
 		done
 		echo "   round $r $tool: hello ${rps[$tool.hello]} audit ${rps[$tool.audit]} quiet ${rps[$tool.quiet]}"
 		if [[ $tool == wrk ]]; then
@@ -147,6 +177,9 @@ echo "== summary ($(nproc) CPUs shared by the load generator and the servers)"
 echo "audit/hello, wrk:  median $wrk_med (rounds: ${wrk_ratio[*]})"
 echo "audit/hello, load: median $load_med (rounds: ${load_ratio[*]})"
 echo "audit/quiet (the audit log's own cost): wrk median $(median "${wrk_cost[@]}") (${wrk_cost[*]}); load median $(median "${load_cost[@]}") (${load_cost[*]})"
+for tool in wrk load; do
+	echo "server CPU per request, $tool, us: hello $(cpu_us "$tool" hello) / audit $(cpu_us "$tool" audit) / quiet $(cpu_us "$tool" quiet)"
+done
 echo "audit lines written: $lines ($audit_mb MB); dropped: ${dropped:-?}"
 echo
 fail=0
