@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -100,14 +101,27 @@ func (w *Writer) Write(p []byte) (int, error) {
 		<-w.done // the last flush first: lines stay in order
 		return w.writeThrough(p)
 	}
-	if len(w.cur)+len(p) > w.o.BufferSize && len(w.cur) > 0 {
+	for try := 0; len(w.cur)+len(p) > w.o.BufferSize && len(w.cur) > 0; try++ {
 		select {
 		case w.queue <- w.cur:
 			w.cur = w.buffer()
+			continue
 		default:
-			w.mu.Unlock()
+		}
+		w.mu.Unlock()
+		if try > 0 {
 			w.drop(1)
 			return len(p), nil
+		}
+		// The queue is full: let the writer goroutine run once (a busy
+		// process may not have scheduled it yet) before dropping. This
+		// yields the processor; it never waits for the destination.
+		runtime.Gosched()
+		w.mu.Lock()
+		if w.closed {
+			w.mu.Unlock()
+			<-w.done
+			return w.writeThrough(p)
 		}
 	}
 	w.cur = append(w.cur, p...)
@@ -300,11 +314,11 @@ func (w *Writer) report() {
 	if l == nil {
 		l = slog.Default()
 	}
-	name := w.o.Name
-	if name == "" {
-		name = "log"
+	name := "the"
+	if w.o.Name != "" {
+		name = w.o.Name
 	}
-	attrs := []slog.Attr{slog.String("log", name), slog.Uint64("dropped_lines", dropped), slog.Uint64("failed_writes", failures),
+	attrs := []slog.Attr{slog.String("log", w.o.Name), slog.Uint64("dropped_lines", dropped), slog.Uint64("failed_writes", failures),
 		slog.Uint64("dropped_lines_total", w.dropped.Load()), slog.Uint64("failed_writes_total", w.failures.Load()),
 		slog.String("next_report", "at most once a minute")}
 	if failures > 0 {
