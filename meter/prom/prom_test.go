@@ -33,7 +33,9 @@ func TestEventsBecomeSeries(t *testing.T) {
 	m.Streams(1)
 	m.Streams(-1)
 	m.AuditDropped(3)
-	m.WatchGrants(func(context.Context) (map[string]int, error) { return map[string]int{"active": 2, "needs_login": 1}, nil })
+	m.WatchGrants(func(context.Context) (map[string]int, error) {
+		return map[string]int{"active": 2, "needs_login": 1}, nil
+	})
 	text := scrape(t, m)
 	for _, want := range []string{
 		`cozeauth_upstream_mints_total{app="bot",reason="refresh",result="ok"} 1`,
