@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -25,7 +26,8 @@ import (
 // TestBrowserStatusPage opens /status in headless Chromium as a caller on
 // this machine: the page shows the app with its kind, region and last
 // mint, and refreshes by itself — a denial made after the page loaded
-// appears without a reload. A screenshot is left in $COZEAUTH_ARTIFACTS (or the test's
+// appears without a reload; an error message from Coze holding markup is
+// shown as text, never run. A screenshot is left in $COZEAUTH_ARTIFACTS (or the test's
 // temp dir).
 func TestBrowserStatusPage(t *testing.T) {
 	chromium := needChromium(t)
@@ -41,12 +43,26 @@ func TestBrowserStatusPage(t *testing.T) {
 	emu.AddKey("1170000000000", "kid", &key.PublicKey)
 	cz := httptest.NewServer(emu)
 	defer cz.Close()
+	// A Coze that refuses with markup in its error message: the page must
+	// show it as text.
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"error_code":"invalid_client","error_message":"<img id=injected src=x onerror=\"document.title='pwned'\">"}`)
+	}))
+	defer evil.Close()
 	cfg := &config.Config{Source: "test", DefaultSession: config.DefaultSession, DefaultApp: "shop-bot",
 		Cache: config.Cache{MaxEntries: 100},
 		Apps: []config.App{{Name: "shop-bot", Kind: config.KindJWT, Region: coze.RegionCN, ClientID: "1170000000000",
-			APIBase: cz.URL, Audience: "api.coze.cn", Duration: 900, JWT: &config.JWTApp{KeyID: "kid", Key: key, AssertionTTL: time.Minute}}}}
-	a := &cfg.Apps[0]
-	b := broker.New(map[string]broker.Source{a.Name: &credential.JWT{Client: &coze.Client{}, Signer: a.Signer(), TokenURL: a.TokenURL()}}, broker.Options{})
+			APIBase: cz.URL, Audience: "api.coze.cn", Duration: 900, JWT: &config.JWTApp{KeyID: "kid", Key: key, AssertionTTL: time.Minute}},
+			{Name: "evil-bot", Kind: config.KindJWT, Region: coze.RegionCN, ClientID: "1170000000000",
+				APIBase: evil.URL, Audience: "api.coze.cn", Duration: 900, JWT: &config.JWTApp{KeyID: "kid", Key: key, AssertionTTL: time.Minute}}}}
+	sources := map[string]broker.Source{}
+	for i := range cfg.Apps {
+		a := &cfg.Apps[i]
+		sources[a.Name] = &credential.JWT{Client: &coze.Client{Retry: coze.Backoff{Attempts: 1}}, Signer: a.Signer(), TokenURL: a.TokenURL()}
+	}
+	b := broker.New(sources, broker.Options{})
 	defer b.Close()
 	srv, err := server.New(cfg, b, server.Options{})
 	if err != nil {
@@ -57,6 +73,11 @@ func TestBrowserStatusPage(t *testing.T) {
 	resp, err := http.Post(hs.URL+"/token", "application/json", strings.NewReader(`{"session_name":"alice"}`))
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("token: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	resp, err = http.Post(hs.URL+"/token", "application/json", strings.NewReader(`{"app":"evil-bot"}`))
+	if err != nil || resp.StatusCode != 502 {
+		t.Fatalf("evil-bot token: %v %v", resp, err)
 	}
 	resp.Body.Close()
 
@@ -78,8 +99,15 @@ func TestBrowserStatusPage(t *testing.T) {
 	if !strings.Contains(apps, "shop-bot") || !strings.Contains(apps, "jwt") || !strings.Contains(apps, "cn") || !strings.Contains(apps, "20") {
 		t.Fatalf("apps table: %q", apps)
 	}
+	if !strings.Contains(apps, "<img id=injected") {
+		t.Fatalf("Coze's error message is not shown as text: %q", apps)
+	}
+	injected, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.getElementById("injected") !== null || document.title === "pwned"`))
+	if err != nil || injected {
+		t.Fatalf("markup from Coze's error message became an element: %v %v", injected, err)
+	}
 	entries, err := chromedp.Run(tab, chromedp.Text(chromedp.ID("entries")))
-	if err != nil || entries != "1" {
+	if err != nil || entries != "2" {
 		t.Fatalf("cache entries shown: %q %v", entries, err)
 	}
 
