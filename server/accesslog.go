@@ -42,7 +42,10 @@ func (a *accessWriter) Unwrap() http.ResponseWriter { return a.ResponseWriter }
 func (s *Server) logAccess(a *accessWriter, r *http.Request, start time.Time) {
 	peer, _, _ := net.SplitHostPort(r.RemoteAddr)
 	status := a.status
-	if status == 0 {
+	switch {
+	case status == 0 && isWebSocket(r):
+		status = http.StatusSwitchingProtocols // the proxy wrote it on the hijacked connection
+	case status == 0:
 		status = http.StatusOK
 	}
 	us := time.Since(start).Microseconds()

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -302,9 +301,9 @@ func TestOpenStreamsGauge(t *testing.T) {
 	resp.Body.Close()
 	// The handler's deferred bookkeeping runs after the body's end reached
 	// the client: wait for the gateway call to be counted.
-	for value(t, mf.scrape(t), "cozeauth_gateway_requests_total", L("class", "2xx")) < 1 {
-		runtime.Gosched()
-	}
+	eventually(t, "the gateway call counted", func() bool {
+		return value(t, mf.scrape(t), "cozeauth_gateway_requests_total", L("class", "2xx")) >= 1
+	})
 	if v := value(t, mf.scrape(t), "cozeauth_gateway_open_streams", nil); v != 0 {
 		t.Fatalf("open streams after the stream ended: %v", v)
 	}
