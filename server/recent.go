@@ -77,6 +77,21 @@ func (s *Server) noteDenied(r *http.Request, c *caller, d *policy.Denied) {
 }
 
 // noteMintError keeps a failed mint, once its answer is written.
-func (s *Server) noteMintError(w http.ResponseWriter, r *http.Request, app string) {
-	s.recent.add(Event{Time: time.Now(), Kind: "error", Code: w.Header().Get(ErrorHeader), App: app, Path: r.URL.Path})
+func (s *Server) noteMintError(w *statusWriter, r *http.Request, app string) {
+	s.recent.add(Event{Time: time.Now(), Kind: "error", Code: w.Header().Get(ErrorHeader), Status: w.status, App: app, Path: r.URL.Path})
 }
+
+// statusWriter remembers the status of an error answer.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -80,7 +80,7 @@ func TestStatusJSON(t *testing.T) {
 	if e := st.Recent[0]; e.Kind != "denied" || e.Code != "missing_client_key" || e.Status != 401 || e.Path != "/token" {
 		t.Errorf("newest event: %+v", e)
 	}
-	if e := st.Recent[1]; e.Kind != "error" || e.Code != "coze_refused" || e.App != "bad" {
+	if e := st.Recent[1]; e.Kind != "error" || e.Code != "coze_refused" || e.Status != 502 || e.App != "bad" {
 		t.Errorf("older event: %+v", e)
 	}
 
