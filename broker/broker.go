@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/meter"
 	"github.com/cozeauth/cozeauth/ratelimit"
 )
 
@@ -59,6 +60,9 @@ type Options struct {
 	// second 401 within it is passed to the caller instead of minting
 	// again; 30s.
 	RetryWindow time.Duration
+	// Meter receives each upstream mint (reason, latency, error); a no-op
+	// when nil.
+	Meter meter.Meter
 }
 
 // ErrThrottled means the app's mint rate cap was reached; retry shortly.
@@ -128,6 +132,7 @@ func New(sources map[string]Source, o Options) *Broker {
 	if o.RetryWindow <= 0 {
 		o.RetryWindow = 30 * time.Second
 	}
+	o.Meter = meter.Or(o.Meter)
 	b := &Broker{opts: o, cache: newCache(newLimits(o))}
 	b.cache.sw = sweeper{every: o.SweepEvery, retry: int64(o.RetryWindow), stop: make(chan struct{})}
 	b.set.Store(newAppSet(sources, o.MintRate, nil))
@@ -167,7 +172,7 @@ func (b *Broker) Token(ctx context.Context, r Request) (*coze.Token, Outcome, er
 	e := b.cache.getOrAdd(key, r, now)
 	ctx, cancel := context.WithTimeout(ctx, b.opts.WaitTimeout)
 	defer cancel()
-	ch := flight.DoChan(key, func() (any, error) { return b.mint(e) })
+	ch := flight.DoChan(key, func() (any, error) { return b.mint(e, meter.ForRequest) })
 	select {
 	case res := <-ch:
 		if res.Err != nil {
@@ -235,8 +240,9 @@ func (b *Broker) Close() {
 }
 
 // mint obtains a new token for e (shared store first) and records the
-// outcome in e. Callers run it under the key's single flight.
-func (b *Broker) mint(e *entry) (*coze.Token, error) {
+// outcome in e. Callers run it under the key's single flight; reason is
+// what the meter is told (meter.ForRequest, meter.ForRefresh).
+func (b *Broker) mint(e *entry, reason string) (*coze.Token, error) {
 	e.minting.Add(1)
 	defer e.minting.Add(-1)
 	now := time.Now()
@@ -268,7 +274,9 @@ func (b *Broker) mint(e *entry) (*coze.Token, error) {
 	r, err := e.request()
 	var tok *coze.Token
 	if err == nil {
+		start := time.Now()
 		tok, err = src.Mint(ctx, r)
+		b.opts.Meter.Mint(e.req.App, reason, time.Since(start), err)
 	}
 	now = time.Now()
 	prev := e.st.Load()

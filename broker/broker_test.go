@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/meter"
 	"github.com/cozeauth/cozeauth/ratelimit"
 )
 
@@ -485,10 +486,10 @@ func TestLateMissDoesNotMintAgain(t *testing.T) {
 	b := newTestBroker(src, Options{})
 	r := Request{App: "app", Session: "late"}
 	e := b.cache.getOrAdd(r.Key(), r, time.Now().UnixNano())
-	if _, err := b.mint(e); err != nil {
+	if _, err := b.mint(e, meter.ForRequest); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.mint(e); err != nil { // what the late caller's flight runs
+	if _, err := b.mint(e, meter.ForRequest); err != nil { // what the late caller's flight runs
 		t.Fatal(err)
 	}
 	if got := src.calls.Load(); got != 1 {

@@ -1,6 +1,10 @@
 package broker
 
-import "time"
+import (
+	"time"
+
+	"github.com/cozeauth/cozeauth/meter"
+)
 
 // refreshAsync starts a background mint for e unless one is under way.
 func (b *Broker) refreshAsync(e *entry) {
@@ -12,7 +16,7 @@ func (b *Broker) refreshAsync(e *entry) {
 		defer b.bg.Done()
 		defer e.busy.Store(false)
 		if g := b.set.Load().flights[e.req.App]; g != nil {
-			g.Do(e.key, func() (any, error) { return b.mint(e) })
+			g.Do(e.key, func() (any, error) { return b.mint(e, meter.ForRefresh) })
 		}
 	}()
 }

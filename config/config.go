@@ -19,6 +19,7 @@ const (
 type Config struct {
 	Source         string   // where it came from: a file path, or "environment"
 	Listen         string   // serve's address
+	MetricsListen  string   // a separate address for /metrics; "" serves it on Listen (local and admin callers)
 	DefaultSession string   // session_name when the caller names none
 	DefaultApp     string   // app used when a request names none
 	GatewayPrefix  string   // optional path prefix of the API gateway, e.g. "/coze"

@@ -107,7 +107,7 @@ func LoadEnv(getenv func(string) string) (*Config, error) {
 			r.DurationSeconds = n
 		}
 	}
-	c := &Config{Source: "environment", Listen: getenv("COZEAUTH_LISTEN"), DefaultSession: getenv("COZEAUTH_DEFAULT_SESSION"),
+	c := &Config{Source: "environment", Listen: getenv("COZEAUTH_LISTEN"), MetricsListen: getenv("COZEAUTH_METRICS_LISTEN"), DefaultSession: getenv("COZEAUTH_DEFAULT_SESSION"),
 		GatewayPrefix: getenv("COZEAUTH_GATEWAY_PREFIX")}
 	c.Apps = []App{r.resolve(e)}
 	c.Access.AllowedHosts = envAllowedHosts(getenv, e)

@@ -11,6 +11,7 @@ import (
 // fileConfig is the YAML config file.
 type fileConfig struct {
 	Listen         string        `yaml:"listen"`
+	MetricsListen  string        `yaml:"metrics_listen"`
 	DefaultSession string        `yaml:"default_session"`
 	DefaultApp     string        `yaml:"default_app"`
 	Cache          rawCache      `yaml:"cache"`
@@ -49,7 +50,7 @@ func LoadFile(path string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Config{Source: path, Listen: fc.Listen, DefaultSession: fc.DefaultSession, DefaultApp: fc.DefaultApp, GatewayPrefix: fc.GatewayPrefix,
+	c := &Config{Source: path, Listen: fc.Listen, MetricsListen: fc.MetricsListen, DefaultSession: fc.DefaultSession, DefaultApp: fc.DefaultApp, GatewayPrefix: fc.GatewayPrefix,
 		DataDir: relativeTo(path, fc.DataDir), StoreKeyFile: relativeTo(path, fc.StoreKeyFile)}
 	for i, u := range fc.Login.ReturnTo {
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || p.User != nil || p.Fragment != "" {

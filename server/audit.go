@@ -13,6 +13,7 @@ import (
 
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/logwriter"
 	"github.com/cozeauth/cozeauth/policy"
 )
 
@@ -30,6 +31,19 @@ func (s *Server) audit(c *caller, req broker.Request, tok *coze.Token, out broke
 	if s.auditLog == nil {
 		return
 	}
+	// Every token handed out writes this line: build it by appending
+	// when the handler allows (serve's does), else through slog.
+	if h, ok := s.auditLog.Handler().(*logwriter.Handler); ok {
+		if l := h.Line("token"); l != nil {
+			l.Str("client", c.client).Str("policy", c.policyName()).Str("ip", c.ip).
+				Str("app", req.App).Str("session", s.sessionAttr(req.Session).Value.String()).
+				Str("scope", scopeDigest(req.Scope)).Int("duration", int64(req.Duration)).
+				Time("expires", tok.ExpiresAt).Str("source", out.String())
+			if l.Write() {
+				return
+			}
+		}
+	}
 	s.auditLog.LogAttrs(context.Background(), slog.LevelInfo, "token",
 		slog.String("client", c.client), slog.String("policy", c.policyName()), slog.String("ip", c.ip),
 		slog.String("app", req.App), s.sessionAttr(req.Session),
@@ -40,6 +54,7 @@ func (s *Server) audit(c *caller, req broker.Request, tok *coze.Token, out broke
 // deny audits a refusal and answers it. c may be nil or partly filled
 // (what was known when the request was refused).
 func (s *Server) deny(w http.ResponseWriter, r *http.Request, c *caller, d *policy.Denied) {
+	s.noteDenied(r, c, d)
 	s.auditDenied(r, c, d)
 	writeDenied(w, d)
 }

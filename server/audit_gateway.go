@@ -28,6 +28,7 @@ type gatewayRecord struct {
 // token's source (hit or mint). Never a token, key or body. A refusal by
 // policy also has its own "denied" line with the rule.
 func (s *Server) auditGateway(r *http.Request, rec *gatewayRecord) {
+	s.meterGateway(rec)
 	if s.auditLog == nil {
 		return
 	}

@@ -44,14 +44,15 @@ func (c presented) summary() credSummary {
 
 // admit authenticates a token or gateway request and, for an allowed
 // browser origin, answers with its CORS headers. On refusal it has
-// written the error, audited it, and reports false.
+// written the error, audited it, and reports false with the caller as far
+// as it was learnt (for metrics).
 func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*caller, bool) {
 	acc := s.access.Load()
 	w.Header()["Vary"] = varyOrigin
 	c, denied := s.authenticate(w, r, acc)
 	if denied != nil {
 		s.deny(w, r, c, denied)
-		return nil, false
+		return c, false // what was learnt, for the caller's metrics
 	}
 	if c.origin != "" {
 		allowOrigin(w, c.origin)
@@ -129,6 +130,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 		c.visitor = s.visitorSession(w, r, acc, c.policy.Name, c.origin)
 	}
 	if d := limit(acc.perIP[c.policy.Name], c.ip, "this address"); d != nil {
+		s.met.RateLimited(c.policy.Name, "rate_per_ip")
 		return c, d
 	}
 	perKey := c.client
@@ -136,6 +138,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 		perKey = c.visitor
 	}
 	if d := limit(acc.perKey[c.policy.Name], perKey, "this client"); d != nil {
+		s.met.RateLimited(c.policy.Name, "rate_per_key")
 		return c, d
 	}
 	return c, nil

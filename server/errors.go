@@ -60,6 +60,9 @@ func writeDenied(w http.ResponseWriter, d *policy.Denied) {
 // writeMintError maps a broker error to an honest status: 404 unknown app,
 // 502 Coze refused, 503 Coze unreachable or busy, 504 too slow.
 func (s *Server) writeMintError(w http.ResponseWriter, r *http.Request, app string, err error) {
+	sw := &statusWriter{ResponseWriter: w}
+	w = sw
+	defer s.noteMintError(sw, r, app)
 	var ue *coze.UnreachableError
 	ce, isCoze := coze.AsError(err)
 	var nl *credential.NeedsLogin

@@ -19,6 +19,7 @@ import (
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/meter"
 	"github.com/cozeauth/cozeauth/policy"
 )
 
@@ -45,6 +46,8 @@ type gatewayCall struct {
 	idle    time.Duration           // upstream answer idle timeout
 	cancel  context.CancelCauseFunc // cuts the upstream request
 	upload  *idleBody               // the caller's body, when it streams
+	met     meter.Meter             // told when the answer streams
+	stream  bool                    // the answer is a stream (SSE, WebSocket)
 }
 
 // callerHeaders are never sent to Coze: cozeauth's own request headers,
@@ -141,8 +144,12 @@ func modifyResponse(resp *http.Response) error {
 	}
 	resp.Header.Del("Set-Cookie")
 	resp.Header.Del(ErrorHeader)
-	if call, ok := resp.Request.Context().Value(callKey{}).(*gatewayCall); ok && resp.StatusCode != http.StatusSwitchingProtocols && resp.Body != nil {
+	call, ok := resp.Request.Context().Value(callKey{}).(*gatewayCall)
+	if ok && resp.StatusCode != http.StatusSwitchingProtocols && resp.Body != nil {
 		resp.Body = newIdleUpstream(resp.Body, call.idle, call.cancel)
+	}
+	if ok {
+		call.streamStart(resp)
 	}
 	return nil
 }
@@ -195,6 +202,7 @@ func (s *Server) handleGateway(rw http.ResponseWriter, r *http.Request) {
 	rec.req = req
 	release, denied := s.inflight.acquire(c)
 	if denied != nil {
+		s.met.RateLimited(c.policyName(), "inflight")
 		writeDenied(w, denied)
 		return
 	}
@@ -202,7 +210,7 @@ func (s *Server) handleGateway(rw http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)
 	gen := c.gen
-	call := &gatewayCall{req: req, path: path, target: gen.targets[req.App], idle: s.gwLimits.IdleTimeout, cancel: cancel}
+	call := &gatewayCall{req: req, path: path, target: gen.targets[req.App], idle: s.gwLimits.IdleTimeout, cancel: cancel, met: s.met}
 	if isWebSocket(r) {
 		call.target = gen.wsTargets[req.App]
 	}
@@ -239,6 +247,7 @@ func (s *Server) handleGateway(rw http.ResponseWriter, r *http.Request) {
 	rec.source = out.String()
 	call.token = tok.AccessToken
 	defer w.done()
+	defer call.streamDone()
 	s.gateway.ServeHTTP(w, r.WithContext(context.WithValue(ctx, callKey{}, call)))
 	rec.complete = true
 }

@@ -63,6 +63,7 @@ func (s *Server) ReloadBecause(why string, cfg *config.Config) error {
 		slog.Any("policies_added", d.policiesAdded), slog.Any("policies_removed", d.policiesRemoved), slog.Any("policies_changed", d.policiesChanged),
 		slog.Any("apps_added", d.appsAdded), slog.Any("apps_removed", d.appsRemoved), slog.Any("apps_changed", d.appsChanged),
 		slog.Int("tokens_dropped", dropped), slog.Int("clients", len(cfg.Access.Clients)), slog.Int("policies", len(cfg.Access.Policies)))
+	s.met.Reload("applied")
 	if s.auditLog != nil {
 		s.auditLog.LogAttrs(nil, slog.LevelInfo, "reload", slog.String("why", why), slog.String("result", "applied"),
 			slog.Any("clients_added", d.clientsAdded), slog.Any("clients_removed", d.clientsRemoved),
@@ -76,6 +77,7 @@ func (s *Server) ReloadBecause(why string, cfg *config.Config) error {
 // check): the previous configuration stays in force.
 func (s *Server) ReloadRefused(why string, err error) {
 	s.log.Error("reload refused; the previous configuration stays in force", "why", why, "err", err)
+	s.met.Reload("refused")
 	if s.auditLog != nil {
 		s.auditLog.LogAttrs(nil, slog.LevelWarn, "reload", slog.String("why", why), slog.String("result", "refused"), slog.String("error", err.Error()))
 	}
@@ -124,6 +126,7 @@ func restartOnly(old, cfg *config.Config) error {
 		was, now any
 	}{
 		{"listen", old.Listen, cfg.Listen},
+		{"metrics_listen", old.MetricsListen, cfg.MetricsListen},
 		{"gateway_prefix", old.GatewayPrefix, cfg.GatewayPrefix},
 		{"cache.max_entries", old.Cache.MaxEntries, cfg.Cache.MaxEntries},
 		{"cache.max_bytes", old.Cache.MaxBytes, cfg.Cache.MaxBytes},

@@ -16,6 +16,7 @@ import (
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/grant"
+	"github.com/cozeauth/cozeauth/meter"
 )
 
 // Limits on what a caller may send.
@@ -44,6 +45,11 @@ type Server struct {
 	returnTo   []string     // Options.LoginReturnTo
 	logins     *loginTable  // connect links and logins under way
 	devices    deviceTable  // device logins under way (POST /connect for device apps)
+
+	met       meter.Meter  // metrics; meter.Nop when none
+	accessLog *slog.Logger // one line per request; nil for none
+	recent    *recentRing  // recent denials and errors, for /status
+	start     time.Time    // when New ran, for /status
 }
 
 // Options are a Server's optional parts.
@@ -79,6 +85,15 @@ type Options struct {
 	LoginReturnTo []string
 	// DemoChat serves the demo chat page at DemoChatPath (serve --demo).
 	DemoChat bool
+	// Meter receives metrics events (token outcomes, denials, gateway
+	// calls, streams, rate limits, reloads); none when nil.
+	Meter meter.Meter
+	// AccessLog, when set, gets one line per request (method, path
+	// without query, status, bytes, duration, peer address).
+	AccessLog *slog.Logger
+	// Metrics, when set, is served at GET /metrics to local callers and
+	// admin clients (see MetricsPath).
+	Metrics http.Handler
 }
 
 // New returns a Server for cfg's apps and access rules, handing out
@@ -89,7 +104,8 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{broker: b, log: log, auditLog: o.Audit, mux: http.NewServeMux(), newSource: o.NewSource,
-		grants: o.Grants, cozeClient: o.Client, returnTo: o.LoginReturnTo, logins: newLoginTable()}
+		grants: o.Grants, cozeClient: o.Client, returnTo: o.LoginReturnTo, logins: newLoginTable(),
+		met: meter.Or(o.Meter), accessLog: o.AccessLog, recent: newRecentRing(recentSize), start: time.Now()}
 	if s.cozeClient == nil {
 		s.cozeClient = &coze.Client{}
 	}
@@ -121,6 +137,7 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 	s.mux.HandleFunc("GET "+LoginCallbackPath, s.handleLoginCallback)
 	s.mux.HandleFunc("GET "+AdminGrantsPath, s.handleGrantsList)
 	s.mux.HandleFunc("DELETE "+AdminGrantsPath, s.handleGrantsRevoke)
+	s.routeOps(o.Metrics)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("GET /readyz", s.handleReady)
 	s.routeBrowser(o)
@@ -133,6 +150,11 @@ func (s *Server) conf() *config.Config { return s.access.Load().cfg }
 
 // ServeHTTP routes a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.accessLog != nil {
+		aw := &accessWriter{ResponseWriter: w}
+		w = aw
+		defer s.logAccess(aw, r, time.Now())
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {

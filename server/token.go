@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
+	"github.com/cozeauth/cozeauth/meter"
 	"github.com/cozeauth/cozeauth/policy"
 )
 
@@ -12,6 +14,10 @@ import (
 // {"access_token","expires_in","token_type"} where expires_in is the
 // absolute epoch second, exactly like the Cloudflare Worker it replaces.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	var req broker.Request
+	var c *caller
+	outcome := meter.Denied
+	defer func() { s.meterToken(w, c, req.App, outcome) }()
 	c, ok := s.admit(w, r)
 	if !ok {
 		return
@@ -23,6 +29,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	in, sctx, perr := parseTokenRequest(w, r)
 	if perr != nil {
+		outcome = meter.Error
 		writeError(w, perr.status, perr.code, perr.msg, nil)
 		return
 	}
@@ -38,8 +45,13 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, out, err := s.broker.Token(r.Context(), req)
 	if err != nil {
+		outcome = meter.Error
 		s.writeMintError(w, r, req.App, err)
 		return
+	}
+	outcome = meter.Mint
+	if out == broker.Hit {
+		outcome = meter.Hit
 	}
 	s.audit(c, req, tok, out)
 	buf := make([]byte, 0, 96+len(tok.AccessToken))

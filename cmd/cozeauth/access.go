@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -23,32 +22,6 @@ func loopbackOnly(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// openAudit returns the audit logger: buffered, flushed every 200 ms.
-// Failed writes are reported on log.
-func openAudit(stderr io.Writer, dest string, asJSON bool, log *slog.Logger) (*slog.Logger, func(), error) {
-	var w io.Writer
-	closeFile := func() {}
-	switch dest {
-	case "off", "":
-		return nil, func() {}, nil
-	case "-":
-		w = stderr
-	default:
-		f, err := os.OpenFile(dest, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-		if err != nil {
-			return nil, nil, err
-		}
-		w, closeFile = f, func() { f.Close() }
-	}
-	bw := server.NewBufferedWriter(w, 200*time.Millisecond)
-	bw.SetErrorLog(log)
-	var h slog.Handler = slog.NewTextHandler(bw, nil)
-	if asJSON {
-		h = slog.NewJSONHandler(bw, nil)
-	}
-	return slog.New(h).With("log", "audit"), func() { bw.Close(); closeFile() }, nil
 }
 
 // lastUsedPath holds the keys' last-use times beside the keys file.

@@ -35,7 +35,7 @@ func newRoot() *cobra.Command {
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newServe(), newVersion(), newKeygen(), newToken(), newJWT(), newConfigCmd(), newDoctor())
-	root.AddCommand(newKeys(), newEmulator(), newLogin(), newGrants(), newStoreCmd())
+	root.AddCommand(newKeys(), newEmulator(), newLogin(), newGrants(), newStoreCmd(), newStatus())
 	root.AddCommand(newHealthcheck())
 	return root
 }

@@ -52,6 +52,9 @@ func (r *reloader) reload(why string) {
 		r.srv.ReloadRefused(why, err)
 		return
 	}
+	if r.flags.metricsListen != "" {
+		cfg.MetricsListen = r.flags.metricsListen
+	}
 	if r.flags.listen != "" {
 		cfg.Listen = r.flags.listen
 	}

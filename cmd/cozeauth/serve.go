@@ -19,19 +19,21 @@ import (
 )
 
 type serveFlags struct {
-	config   string
-	listen   string
-	demo     bool
-	logLevel string
-	logJSON  bool
-	grace    time.Duration
-	open     bool
-	audit    string
-	watch    time.Duration
-	pprof    string
-	dataDir  string
-	storeKey string
-	tls      config.TLS // --tls-cert, --tls-key, --tls-client-ca
+	config        string
+	listen        string
+	demo          bool
+	logLevel      string
+	logJSON       bool
+	grace         time.Duration
+	open          bool
+	audit         string
+	access        string
+	metricsListen string
+	watch         time.Duration
+	pprof         string
+	dataDir       string
+	storeKey      string
+	tls           config.TLS // --tls-cert, --tls-key, --tls-client-ca
 }
 
 func newServe() *cobra.Command {
@@ -62,7 +64,9 @@ none: a built-in Coze emulator stands in for Coze.`,
 	fl.BoolVar(&f.open, "insecure-open-access", false, "with no clients or policies configured, hand tokens to ANYONE who can reach a non-loopback address")
 	fl.StringVar(&f.pprof, "pprof", "", "serve Go's profiler on this loopback address (e.g. 127.0.0.1:6060)")
 	fl.DurationVar(&f.watch, "watch-interval", 2*time.Second, "how often to check the config and keys files for changes")
-	fl.StringVar(&f.audit, "audit-log", "-", `where the audit log goes: "-" for stderr, a file path, or "off"`)
+	fl.StringVar(&f.audit, "audit-log", "-", `where the audit log goes: "-" for stderr, a file path (reopened on SIGHUP), or "off"`)
+	fl.StringVar(&f.access, "access-log", "off", `where the access log (one line per request) goes: "-" for stderr, a file path (reopened on SIGHUP), or "off"`)
+	fl.StringVar(&f.metricsListen, "metrics-listen", "", "serve /metrics on this separate address, to anyone who reaches it (default: metrics_listen in the config; else /metrics on --listen, for local callers and admin clients)")
 	fl.StringVar(&f.dataDir, "data-dir", "", "directory for the grant store of web, PKCE and device apps (default: data_dir in the config, else "+defaultDataDir+")")
 	addTLSFlags(fl, &f.tls)
 	fl.StringVar(&f.storeKey, "store-key-file", "", "file holding the grant store's key (default: store_key_file in the config, else $"+grant.EnvStoreKey+")")
@@ -97,6 +101,9 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	if err := applyTLSFlags(cfg, f); err != nil {
 		return err
 	}
+	if f.metricsListen != "" {
+		cfg.MetricsListen = f.metricsListen
+	}
 	if err := checkServe(cfg, f); err != nil {
 		return err
 	}
@@ -125,11 +132,17 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 		// URI is known once it listens.
 		demoApps.addLoginApps(scheme + "://" + ln.Addr().String())
 	}
-	auditLog, closeAudit, err := openAudit(cmd.ErrOrStderr(), f.audit, f.logJSON, log)
+	met := newMeter()
+	auditLog, closeAudit, err := openLog(cmd.ErrOrStderr(), f.audit, "audit", f.logJSON, log, met)
 	if err != nil {
 		return err
 	}
 	defer closeAudit()
+	accessLog, closeAccess, err := openLog(cmd.ErrOrStderr(), f.access, "access", f.logJSON, log, met)
+	if err != nil {
+		return err
+	}
+	defer closeAccess()
 	grants, err := openGrants(cfg, f)
 	if err != nil {
 		return err
@@ -144,12 +157,24 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	if err != nil {
 		return err
 	}
-	b := newBroker(cfg, newSource)
+	b := newBroker(cfg, newSource, met)
 	defer b.Close()
-	srv, err := server.New(cfg, b, server.Options{Log: log, Audit: auditLog, NewSource: newSource, Grants: store, Client: client,
-		LoginReturnTo: cfg.LoginReturnTo, DemoChat: f.demo})
+	opts := server.Options{Log: log, Audit: auditLog, NewSource: newSource, Grants: store, Client: client,
+		LoginReturnTo: cfg.LoginReturnTo, Meter: met, AccessLog: accessLog, DemoChat: f.demo}
+	if cfg.MetricsListen == "" {
+		opts.Metrics = met.Handler()
+	}
+	srv, err := server.New(cfg, b, opts)
 	if err != nil {
 		return err
+	}
+	watch(met, b, srv)
+	if cfg.MetricsListen != "" {
+		addr, err := serveMetrics(ctx, cfg.MetricsListen, met, log)
+		if err != nil {
+			return err
+		}
+		log.Info("metrics", "addr", "http://"+addr+server.MetricsPath)
 	}
 	if cfg.Access.Open() {
 		log.Warn("open mode: no clients or policies are configured, anyone who can connect gets a token", "listen", cfg.Listen)

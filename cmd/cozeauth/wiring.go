@@ -11,6 +11,7 @@ import (
 	"github.com/cozeauth/cozeauth/credential"
 	"github.com/cozeauth/cozeauth/grant"
 	"github.com/cozeauth/cozeauth/internal/version"
+	"github.com/cozeauth/cozeauth/meter"
 	"github.com/cozeauth/cozeauth/ratelimit"
 )
 
@@ -51,7 +52,7 @@ func openGrants(cfg *config.Config, f serveFlags) (*grant.FileStore, error) {
 }
 
 // newBroker builds the broker with one Source per configured app.
-func newBroker(cfg *config.Config, newSource func(*config.App) broker.Source) *broker.Broker {
+func newBroker(cfg *config.Config, newSource func(*config.App) broker.Source, m meter.Meter) *broker.Broker {
 	srcs := make(map[string]broker.Source, len(cfg.Apps))
 	rates := map[string]ratelimit.Rate{}
 	for i := range cfg.Apps {
@@ -63,7 +64,7 @@ func newBroker(cfg *config.Config, newSource func(*config.App) broker.Source) *b
 			rates[a.Name] = a.MintRate
 		}
 	}
-	return broker.New(srcs, broker.Options{MaxEntries: cfg.Cache.MaxEntries, MaxBytes: cfg.Cache.MaxBytes, Skew: cfg.Cache.Skew, MintRate: rates})
+	return broker.New(srcs, broker.Options{MaxEntries: cfg.Cache.MaxEntries, MaxBytes: cfg.Cache.MaxBytes, Skew: cfg.Cache.Skew, MintRate: rates, Meter: m})
 }
 
 func newClient() *coze.Client {
