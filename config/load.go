@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"os"
 )
@@ -31,11 +32,21 @@ func Load(o Options) (*Config, error) {
 			path = "cozeauth.yaml"
 		}
 	}
-	if path != "" {
-		return LoadFile(path)
-	}
-	if !EnvSet(getenv) {
+	var c *Config
+	var err error
+	switch {
+	case path != "":
+		c, err = LoadFile(path)
+	case !EnvSet(getenv):
 		return nil, ErrNoConfig
+	default:
+		c, err = LoadEnv(getenv)
 	}
-	return LoadEnv(getenv)
+	if err == nil {
+		c.Store = cmp.Or(getenv(EnvStore), c.Store)
+	}
+	return c, err
 }
+
+// EnvStore names the variable that sets (or overrides) Config.Store.
+const EnvStore = "COZEAUTH_STORE"

@@ -16,6 +16,7 @@ import (
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/grant"
+	"github.com/cozeauth/cozeauth/ratelimit"
 )
 
 // Limits on what a caller may send.
@@ -43,6 +44,9 @@ type Server struct {
 	cozeClient *coze.Client // for code exchanges
 	returnTo   []string     // Options.LoginReturnTo
 	logins     *loginTable  // connect links and logins under way
+
+	replicas     Replicas          // Options.Replicas
+	sharedLimits ratelimit.Backend // Options.SharedLimits
 }
 
 // Options are a Server's optional parts.
@@ -76,6 +80,13 @@ type Options struct {
 	// back to (same scheme and host; the path a whole-segment prefix),
 	// besides the caller policy's origins and, in open mode, this machine.
 	LoginReturnTo []string
+	// Replicas shares revocations with other replicas and reports the
+	// shared store's health (see Replicas); nil: this process alone.
+	Replicas Replicas
+	// SharedLimits holds the per-key and per-IP rate limit buckets of
+	// every policy for all replicas, so their sum obeys the policy's
+	// rate; nil: each process counts alone.
+	SharedLimits ratelimit.Backend
 }
 
 // New returns a Server for cfg's apps and access rules, handing out
@@ -86,11 +97,12 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{broker: b, log: log, auditLog: o.Audit, mux: http.NewServeMux(), newSource: o.NewSource,
-		grants: o.Grants, cozeClient: o.Client, returnTo: o.LoginReturnTo, logins: newLoginTable()}
+		grants: o.Grants, cozeClient: o.Client, returnTo: o.LoginReturnTo, logins: newLoginTable(),
+		replicas: o.Replicas, sharedLimits: o.SharedLimits}
 	if s.cozeClient == nil {
 		s.cozeClient = &coze.Client{}
 	}
-	gen, err := newAccess(cfg, nil)
+	gen, err := newAccess(cfg, nil, o.SharedLimits)
 	if err != nil {
 		return nil, err
 	}
