@@ -100,6 +100,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	uo.ReadTimeout, uo.WriteTimeout = o.Timeout, o.Timeout
+	quietRedis.Do(func() { redis.SetLogger(quiet{}) })
 	s := &Store{rdb: redis.NewUniversalClient(uo), opts: o, kr: o.Keyring, id: randomID(), shown: Redact(o.URL), stop: make(chan struct{})}
 	s.waiters.m = map[string][]chan struct{}{}
 	s.events.init()
@@ -115,6 +116,14 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	go s.subscribe()
 	return s, nil
 }
+
+// quietRedis silences go-redis's own log (a line per failed dial while
+// Redis is down): the Store logs each change of mode once instead.
+var quietRedis sync.Once
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
 
 // Close stops the Store's background work and closes its connections.
 func (s *Store) Close() error {
