@@ -11,6 +11,7 @@ import (
 	"github.com/cozeauth/cozeauth/credential"
 	"github.com/cozeauth/cozeauth/grant"
 	"github.com/cozeauth/cozeauth/ratelimit"
+	"github.com/cozeauth/cozeauth/replica"
 )
 
 // sources checks that every app of cfg can have a Source and returns the
@@ -50,7 +51,9 @@ func openGrants(cfg *config.Config, f serveFlags) (*grant.FileStore, error) {
 }
 
 // newBroker builds the broker with one Source per configured app.
-func newBroker(cfg *config.Config, newSource func(*config.App) broker.Source) *broker.Broker {
+// With rs (replicas sharing a store) it mints once across replicas and
+// shares the mint rate.
+func newBroker(cfg *config.Config, newSource func(*config.App) broker.Source, rs *replica.Store) *broker.Broker {
 	srcs := make(map[string]broker.Source, len(cfg.Apps))
 	rates := map[string]ratelimit.Rate{}
 	for i := range cfg.Apps {
@@ -62,7 +65,9 @@ func newBroker(cfg *config.Config, newSource func(*config.App) broker.Source) *b
 			rates[a.Name] = a.MintRate
 		}
 	}
-	return broker.New(srcs, broker.Options{MaxEntries: cfg.Cache.MaxEntries, MaxBytes: cfg.Cache.MaxBytes, Skew: cfg.Cache.Skew, MintRate: rates})
+	shared, limits := sharedBroker(rs)
+	return broker.New(srcs, broker.Options{MaxEntries: cfg.Cache.MaxEntries, MaxBytes: cfg.Cache.MaxBytes, Skew: cfg.Cache.Skew, MintRate: rates,
+		Shared: shared, SharedLimits: limits})
 }
 
 func newClient() *coze.Client {
