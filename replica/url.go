@@ -114,6 +114,9 @@ func Redact(raw string) string {
 	if err != nil {
 		return "(unparsable URL)"
 	}
+	if u.Opaque != "" {
+		return u.Scheme + ":(not shown)"
+	}
 	if _, has := u.User.Password(); has {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
