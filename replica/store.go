@@ -170,7 +170,7 @@ func (s *Store) call(ctx context.Context, op string, fn func(ctx context.Context
 	if op != "ping" {
 		s.degrade(err)
 	}
-	return fmt.Errorf("shared store %s: %s: %w", s.shown, op, ErrDegraded)
+	return fmt.Errorf("shared store %s: %s: %w (%v)", s.shown, op, ErrDegraded, err)
 }
 
 // degrade turns the Store degraded, logging the change once.

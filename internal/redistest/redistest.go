@@ -54,6 +54,7 @@ func (s *Server) Start() {
 		s.tb.Fatal(err)
 	}
 	s.cmd.Stdout, s.cmd.Stderr = out, out
+	dieWithParent(s.cmd)
 	if err := s.cmd.Start(); err != nil {
 		s.tb.Fatalf("start redis-server: %v", err)
 	}
