@@ -54,7 +54,7 @@ func ParseURL(raw string) (*redis.UniversalOptions, time.Duration, error) {
 	case "":
 		so, err := redis.ParseURL(u.String())
 		if err != nil {
-			return nil, 0, parseErr(shown, err)
+			return nil, 0, parseErr(shown, u, err)
 		}
 		o.Addrs, o.Username, o.Password, o.DB, o.TLSConfig = []string{so.Addr}, so.Username, so.Password, so.DB, so.TLSConfig
 		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolSize, o.MaxRetries = so.DialTimeout, so.ReadTimeout, so.WriteTimeout, so.PoolSize, so.MaxRetries
@@ -62,7 +62,7 @@ func ParseURL(raw string) (*redis.UniversalOptions, time.Duration, error) {
 	case "sentinel":
 		fo, err := redis.ParseFailoverURL(u.String())
 		if err != nil {
-			return nil, 0, parseErr(shown, err)
+			return nil, 0, parseErr(shown, u, err)
 		}
 		if fo.MasterName == "" {
 			return nil, 0, fmt.Errorf("store URL %s: a Sentinel URL needs ?master_name=NAME (the name the sentinels monitor)", shown)
@@ -74,7 +74,7 @@ func ParseURL(raw string) (*redis.UniversalOptions, time.Duration, error) {
 	case "cluster":
 		co, err := redis.ParseClusterURL(u.String())
 		if err != nil {
-			return nil, 0, parseErr(shown, err)
+			return nil, 0, parseErr(shown, u, err)
 		}
 		o.Addrs, o.Username, o.Password, o.TLSConfig, o.IsClusterMode = co.Addrs, co.Username, co.Password, co.TLSConfig, true
 		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolSize, o.MaxRetries = co.DialTimeout, co.ReadTimeout, co.WriteTimeout, co.PoolSize, co.MaxRetries
@@ -98,34 +98,51 @@ func ParseURL(raw string) (*redis.UniversalOptions, time.Duration, error) {
 	return o, timeout, nil
 }
 
-func parseErr(shown string, err error) error {
+// parseErr explains a URL go-redis refused. Its message may quote parts
+// of the URL; one that could hold a password (an '@', the user info, a
+// password parameter) is replaced by a generic one.
+func parseErr(shown string, u *url.URL, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "redis: ")
 	var ue *url.Error
-	if errors.As(err, &ue) {
-		msg = "not a URL"
+	secret := errors.As(err, &ue) || strings.Contains(msg, "@")
+	if u.User != nil && u.User.String() != "" && strings.Contains(msg, u.User.String()) {
+		secret = true
+	}
+	for _, k := range []string{"password", "sentinel_password"} {
+		if v := u.Query().Get(k); v != "" && strings.Contains(msg, v) {
+			secret = true
+		}
+	}
+	if pw, ok := u.User.Password(); ok && pw != "" && strings.Contains(msg, pw) {
+		secret = true
+	}
+	if secret {
+		msg = "malformed (host, database or options)"
 	}
 	return fmt.Errorf("store URL %s: %s; see the README section \"Several replicas\" for the URL forms", shown, msg)
 }
 
-// Redact returns the store URL with any password replaced by "xxxxx",
-// for logs and errors.
+// Redact returns the store URL for logs and errors: scheme, user, host
+// and database only, the password replaced by "xxxxx", no query (it may
+// hold passwords) or anything else.
 func Redact(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "(unparsable URL)"
 	}
-	if u.Opaque != "" {
-		return u.Scheme + ":(not shown)"
+	if u.Opaque != "" || u.Host == "" {
+		return u.Scheme + "://(not shown)"
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	q := u.Query()
-	for _, k := range []string{"password", "sentinel_password"} {
-		if q.Has(k) {
-			q.Set(k, "xxxxx")
+	out := &url.URL{Scheme: u.Scheme, Host: u.Host}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			out.User = url.UserPassword(u.User.Username(), "xxxxx")
+		} else {
+			out.User = url.User(u.User.Username())
 		}
 	}
-	u.RawQuery = q.Encode()
-	return u.String()
+	if db := strings.Trim(u.Path, "/"); db != "" && strings.Trim(db, "0123456789") == "" {
+		out.Path = "/" + db
+	}
+	return out.String()
 }
