@@ -98,7 +98,6 @@ func TestHolderKilledTakenOver(t *testing.T) {
 // way, and shared mode resumes by itself.
 func TestRedisRestartMidLoad(t *testing.T) {
 	c := newCluster(t)
-	c.opts.Timeout = 300 * time.Millisecond
 	nodes := c.nodes(3)
 	hot := broker.Request{App: "jwt", Session: "hot"}
 	if _, errs := fanIn(t, nodes, hot, 5); len(errs) > 0 {

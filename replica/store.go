@@ -64,6 +64,7 @@ type Store struct {
 	shown   string // the URL without password
 	ops     atomic.Int64
 	down    atomic.Bool
+	fails   atomic.Int32 // consecutive failed operations
 	closed  atomic.Bool
 	stop    chan struct{}
 	wg      sync.WaitGroup
@@ -147,8 +148,9 @@ func (s *Store) Ops() int64 { return s.ops.Load() }
 func (s *Store) Client() redis.UniversalClient { return s.rdb }
 
 // call runs one Redis operation bounded by Options.Timeout. While
-// degraded it answers ErrDegraded at once. A failure other than a miss
-// (redis.Nil) or the caller's own cancellation turns the Store degraded.
+// degraded it answers ErrDegraded at once. Two failures in a row (other
+// than a miss, redis.Nil, or the caller's own cancellation) turn the
+// Store degraded.
 func (s *Store) call(ctx context.Context, op string, fn func(ctx context.Context) error) error {
 	if s.closed.Load() {
 		return fmt.Errorf("shared store: %w", grant.ErrClosed)
@@ -164,10 +166,17 @@ func (s *Store) call(ctx context.Context, op string, fn func(ctx context.Context
 	if s.opts.Observe != nil {
 		s.opts.Observe(op, time.Since(start), err)
 	}
-	if err == nil || errors.Is(err, redis.Nil) || ctx.Err() != nil {
+	if err == nil || errors.Is(err, redis.Nil) {
+		s.fails.Store(0)
 		return err
 	}
-	if op != "ping" {
+	if ctx.Err() != nil {
+		return err // the caller gave up: says nothing about Redis
+	}
+	// One slow answer is this call's alone (its caller decides without
+	// Redis); two in a row, or the probe's ping after one, turn the
+	// Store degraded, so a blip does not flap the mode.
+	if s.fails.Add(1) >= 2 {
 		s.degrade(err)
 	}
 	return fmt.Errorf("shared store %s: %s: %w (%v)", s.shown, op, ErrDegraded, err)
@@ -195,8 +204,9 @@ func (s *Store) probe() {
 		}
 		err := s.call(context.Background(), "ping", func(ctx context.Context) error { return s.rdb.Ping(ctx).Err() })
 		switch {
-		case err != nil && !s.down.Load():
-			s.degrade(err)
+		case err != nil && !s.down.Load() && s.fails.Load() == 1:
+			// Ping once more at once: two failures in a row degrade.
+			_ = s.call(context.Background(), "ping", func(ctx context.Context) error { return s.rdb.Ping(ctx).Err() })
 		case err == nil && s.down.Load():
 			if err := s.checkKey(context.Background()); err != nil {
 				s.opts.Log.Error("shared store answers but holds values sealed with another store key; staying on this replica alone", "store", s.shown, "err", err)
