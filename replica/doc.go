@@ -16,8 +16,9 @@
 //   - revocations and reloads, published to every replica within a
 //     second (server.Replicas).
 //
-// Every Redis answer is awaited at most Options.Timeout. When Redis fails
-// or is slow, the Store turns degraded (one log line): tokens, limits and
+// Every Redis answer is awaited at most Options.Timeout; a caller whose
+// answer is late carries on without Redis. When Redis fails or is slow
+// twice in a row, the Store turns degraded (one log line): tokens, limits and
 // single flight fall back to this process alone, calls to Redis are not
 // attempted (no request waits on a dead Redis) until a background probe
 // finds it again, and the Store returns to shared mode by itself (one log
