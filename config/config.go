@@ -17,25 +17,26 @@ const (
 
 // Config is the whole validated configuration.
 type Config struct {
-	Source         string // where it came from: a file path, or "environment"
-	Listen         string // serve's address
-	DefaultSession string // session_name when the caller names none
-	DefaultApp     string // app used when a request names none
-	GatewayPrefix  string // optional path prefix of the API gateway, e.g. "/coze"
-	DataDir        string // where serve keeps state (the grant store); "" for the default
-	StoreKeyFile   string // file holding the grant store's key; "" for $COZEAUTH_STORE_KEY
+	Source         string   // where it came from: a file path, or "environment"
+	Listen         string   // serve's address
+	DefaultSession string   // session_name when the caller names none
+	DefaultApp     string   // app used when a request names none
+	GatewayPrefix  string   // optional path prefix of the API gateway, e.g. "/coze"
+	DataDir        string   // where serve keeps state (the grant store); "" for the default
+	StoreKeyFile   string   // file holding the grant store's key; "" for $COZEAUTH_STORE_KEY
+	LoginReturnTo  []string // URL prefixes a login's return_to may point under
+	Cache          Cache
+	Apps           []App
+	Access         Access   // policies and clients; empty: open (loopback) mode
+	Warnings       []string // things that work but should be fixed
+
+	Gateway Gateway // gateway limits; zero fields: the server's defaults
+
 	// Store is the URL of the state shared by several replicas
 	// (redis://, rediss://, redis-sentinel://, redis-cluster://; see
 	// package replica); $COZEAUTH_STORE overrides it; "" keeps
 	// everything in this process. It may hold a password: never log it.
-	Store         string
-	LoginReturnTo []string // URL prefixes a login's return_to may point under
-	Cache         Cache
-	Apps          []App
-	Access        Access   // policies and clients; empty: open (loopback) mode
-	Warnings      []string // things that work but should be fixed
-
-	Gateway Gateway // gateway limits; zero fields: the server's defaults
+	Store string
 }
 
 // Cache tunes the token cache.
