@@ -19,7 +19,7 @@ type appSet struct {
 	rates   map[string]ratelimit.Rate
 }
 
-func newAppSet(sources map[string]Source, rates map[string]ratelimit.Rate, prev *appSet) *appSet {
+func newAppSet(sources map[string]Source, rates map[string]ratelimit.Rate, prev *appSet, shared ratelimit.Backend) *appSet {
 	s := &appSet{sources: maps.Clone(sources), limits: map[string]*ratelimit.Limiter{}, status: map[string]*appStatus{},
 		flights: map[string]*singleflight.Group{}, rates: map[string]ratelimit.Rate{}}
 	for name, src := range sources {
@@ -37,7 +37,7 @@ func newAppSet(sources map[string]Source, rates map[string]ratelimit.Rate, prev 
 		if prev != nil && prev.rates[name] == r && prev.limits[name] != nil {
 			s.limits[name] = prev.limits[name] // a reload hands out no fresh burst
 		} else {
-			s.limits[name] = newMintLimiter(r, time.Now)
+			s.limits[name] = newMintLimiter(r, time.Now).Share(shared, "mint:")
 		}
 	}
 	return s
@@ -54,7 +54,7 @@ func (b *Broker) Replace(sources map[string]Source, rates map[string]ratelimit.R
 	b.replaceMu.Lock()
 	defer b.replaceMu.Unlock()
 	prev := b.set.Load()
-	next := newAppSet(sources, rates, prev)
+	next := newAppSet(sources, rates, prev, b.opts.SharedLimits)
 	b.set.Store(next)
 	n := 0
 	for name, src := range prev.sources {

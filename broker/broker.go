@@ -48,7 +48,11 @@ type Options struct {
 	MinAhead    time.Duration // refresh at least this long before expiry; 60s
 	MintTimeout time.Duration // one mint, retries included; 30s
 	WaitTimeout time.Duration // how long a caller waits for a mint; 20s
-	Shared      Shared        // optional store shared by replicas
+	// Shared, when set, coordinates this Broker with other replicas
+	// (package replica over Redis): a cold key is minted once across all
+	// of them and the token is taken from there on a miss. Hits never
+	// consult it. Nil: everything stays in this process.
+	Shared Shared
 	// MintRate caps upstream mints per app (the Coze quota), however
 	// many distinct sessions arrive: no more than Burst + PerSecond·t
 	// mints start in any interval t. A mint waits at most MintWait
@@ -56,6 +60,10 @@ type Options struct {
 	// absent or Unlimited has no cap.
 	MintRate map[string]ratelimit.Rate
 	MintWait time.Duration
+	// SharedLimits, when set, holds the MintRate buckets for all
+	// replicas (package replica: Redis), so their sum obeys MintRate;
+	// while it fails each replica applies MintRate on its own.
+	SharedLimits ratelimit.Backend
 	// RetryWindow is how often Invalidate may drop one key's token: a
 	// second 401 within it is passed to the caller instead of minting
 	// again; 30s.
@@ -135,7 +143,7 @@ func New(sources map[string]Source, o Options) *Broker {
 	o.Meter = meter.Or(o.Meter)
 	b := &Broker{opts: o, cache: newCache(newLimits(o))}
 	b.cache.sw = sweeper{every: o.SweepEvery, retry: int64(o.RetryWindow), stop: make(chan struct{})}
-	b.set.Store(newAppSet(sources, o.MintRate, nil))
+	b.set.Store(newAppSet(sources, o.MintRate, nil, o.SharedLimits))
 	return b
 }
 
@@ -200,7 +208,7 @@ func (b *Broker) Invalidate(ctx context.Context, r Request, stale string) bool {
 	key := r.Key()
 	e := b.cache.get(key)
 	if e == nil {
-		b.deleteShared(ctx, key)
+		b.dropShared(ctx, key, stale)
 		return true
 	}
 	st := e.st.Load()
@@ -218,14 +226,8 @@ func (b *Broker) Invalidate(ctx context.Context, r Request, stale string) bool {
 		return true // a concurrent caller is dropping it this instant
 	}
 	b.cache.swap(e, st, &state{})
-	b.deleteShared(ctx, key)
+	b.dropShared(ctx, key, stale)
 	return true
-}
-
-func (b *Broker) deleteShared(ctx context.Context, key string) {
-	if b.opts.Shared != nil {
-		_ = b.opts.Shared.DeleteToken(ctx, key)
-	}
 }
 
 // Len is the number of cached entries.
@@ -239,8 +241,8 @@ func (b *Broker) Close() {
 	b.bg.Wait()
 }
 
-// mint obtains a new token for e (shared store first) and records the
-// outcome in e. Callers run it under the key's single flight; reason is
+// mint obtains a new token for e (through Options.Shared when set) and
+// records the outcome in e. Callers run it under the key's single flight; reason is
 // what the meter is told (meter.ForRequest, meter.ForRefresh).
 func (b *Broker) mint(e *entry, reason string) (*coze.Token, error) {
 	e.minting.Add(1)
@@ -253,11 +255,12 @@ func (b *Broker) mint(e *entry, reason string) (*coze.Token, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), b.opts.MintTimeout)
 	defer cancel()
-	if st := b.fromShared(ctx, e.key, now); st != nil {
-		b.cache.set(e, st)
-		return &st.tok, nil
+	set := b.set.Load()
+	tok, upstream, err := b.obtain(ctx, e, set, reason)
+	if errors.Is(err, ErrUnknownApp) {
+		return nil, err
 	}
-	if err := b.wait(ctx, e.req.App); err != nil {
+	if errors.Is(err, ErrThrottled) {
 		// Nothing was minted: an entry added for this request alone must
 		// not hold a cache slot, or a flood of throttled one-off sessions
 		// would evict other callers' tokens.
@@ -265,18 +268,6 @@ func (b *Broker) mint(e *entry, reason string) (*coze.Token, error) {
 			b.cache.remove(e.key, e)
 		}
 		return nil, err
-	}
-	set := b.set.Load()
-	src := set.sources[e.req.App]
-	if src == nil {
-		return nil, fmt.Errorf("%w %q", ErrUnknownApp, e.req.App)
-	}
-	r, err := e.request()
-	var tok *coze.Token
-	if err == nil {
-		start := time.Now()
-		tok, err = src.Mint(ctx, r)
-		b.opts.Meter.Mint(e.req.App, reason, time.Since(start), err)
 	}
 	now = time.Now()
 	prev := e.st.Load()
@@ -296,13 +287,12 @@ func (b *Broker) mint(e *entry, reason string) (*coze.Token, error) {
 		b.cache.set(e, next)
 		return nil, err
 	}
-	b.mints.Add(1)
+	if upstream {
+		b.mints.Add(1)
+	}
 	status.ok(now)
 	st := b.fresh(tok, now)
 	b.cache.set(e, st)
-	if b.opts.Shared != nil {
-		_ = b.opts.Shared.PutToken(ctx, e.key, tok, tok.ExpiresAt.Sub(now))
-	}
 	return &st.tok, nil
 }
 
@@ -320,22 +310,6 @@ func (b *Broker) wait(ctx context.Context, app string) error {
 		return ErrThrottled
 	}
 	return err
-}
-
-// fromShared returns the state of a token from the shared store that is
-// not yet due for refresh, or nil.
-func (b *Broker) fromShared(ctx context.Context, key string, now time.Time) *state {
-	if b.opts.Shared == nil {
-		return nil
-	}
-	tok, err := b.opts.Shared.GetToken(ctx, key)
-	if err != nil || tok == nil {
-		return nil
-	}
-	if st := b.fresh(tok, now); now.UnixNano() < st.refreshAt {
-		return st
-	}
-	return nil
 }
 
 // fresh computes the serving window of tok: refresh when less than

@@ -419,30 +419,32 @@ func TestDropOwner(t *testing.T) {
 	}
 }
 
-// mapShared is a Shared store in a map, standing in for Redis.
+// mapShared is a Shared store in a map, standing in for Redis: one lock
+// for all keys, held while minting.
 type mapShared struct {
 	mu sync.Mutex
 	m  map[string]*coze.Token
 }
 
-func (s *mapShared) GetToken(_ context.Context, k string) (*coze.Token, error) {
+func (s *mapShared) Mint(ctx context.Context, k string, usable func(*coze.Token) bool, mint func(context.Context) (*coze.Token, error)) (*coze.Token, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.m[k], nil
+	if t := s.m[k]; t != nil && usable(t) {
+		return t, false, nil
+	}
+	t, err := mint(ctx)
+	if err == nil {
+		s.m[k] = t
+	}
+	return t, err == nil, err
 }
 
-func (s *mapShared) PutToken(_ context.Context, k string, t *coze.Token, _ time.Duration) error {
+func (s *mapShared) Drop(_ context.Context, k, stale string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.m[k] = t
-	return nil
-}
-
-func (s *mapShared) DeleteToken(_ context.Context, k string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.m, k)
-	return nil
+	if t := s.m[k]; t != nil && t.AccessToken == stale {
+		delete(s.m, k)
+	}
 }
 
 func TestSharedStoreAcrossReplicas(t *testing.T) {
@@ -455,6 +457,15 @@ func TestSharedStoreAcrossReplicas(t *testing.T) {
 	tb, _ := mustToken(t, b, r)
 	if ta.AccessToken != tb.AccessToken || src.calls.Load() != 1 {
 		t.Fatalf("two replicas made %d mints, want 1 shared", src.calls.Load())
+	}
+	if sa, sb := a.Stats().Mints, b.Stats().Mints; sa+sb != 1 {
+		t.Fatalf("Stats count %d+%d upstream mints, want 1", sa, sb)
+	}
+	// Coze refused the token: b drops it from the store too, and the
+	// next miss mints once more.
+	b.Invalidate(context.Background(), r, tb.AccessToken)
+	if tc, out := mustToken(t, b, r); out != Minted || tc.AccessToken == tb.AccessToken || src.calls.Load() != 2 {
+		t.Fatalf("after Invalidate: %v, %d mints", out, src.calls.Load())
 	}
 }
 

@@ -35,6 +35,12 @@ type Config struct {
 	TLS     TLS     // serve's certificate files; zero: plain HTTP
 
 	UserScript UserScript // GET /cozeauth.user.js: the Coze pages it runs on, this server's public URL
+
+	// Store is the URL of the state shared by several replicas
+	// (redis://, rediss://, redis-sentinel://, redis-cluster://; see
+	// package replica); $COZEAUTH_STORE overrides it; "" keeps
+	// everything in this process. It may hold a password: never log it.
+	Store string
 }
 
 // Cache tunes the token cache.

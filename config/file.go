@@ -24,6 +24,7 @@ type fileConfig struct {
 	GatewayPrefix  string        `yaml:"gateway_prefix"`
 	DataDir        string        `yaml:"data_dir"`
 	StoreKeyFile   string        `yaml:"store_key_file"`
+	Store          string        `yaml:"store"`
 	Login          rawLogin      `yaml:"login"`
 	AllowedHosts   []string      `yaml:"allowed_hosts"`
 	AdminClients   []string      `yaml:"admin_clients"`
@@ -51,7 +52,7 @@ func LoadFile(path string) (*Config, error) {
 		return nil, err
 	}
 	c := &Config{Source: path, Listen: fc.Listen, MetricsListen: fc.MetricsListen, DefaultSession: fc.DefaultSession, DefaultApp: fc.DefaultApp, GatewayPrefix: fc.GatewayPrefix,
-		DataDir: relativeTo(path, fc.DataDir), StoreKeyFile: relativeTo(path, fc.StoreKeyFile)}
+		DataDir: relativeTo(path, fc.DataDir), StoreKeyFile: relativeTo(path, fc.StoreKeyFile), Store: fc.Store}
 	for i, u := range fc.Login.ReturnTo {
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || p.User != nil || p.Fragment != "" {
 			e.add(fmt.Sprintf("login.return_to[%d]", i), "write an absolute URL prefix such as https://app.example.com/account/", "%q is not an http(s) URL prefix", u)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"os"
 )
@@ -31,15 +32,24 @@ func Load(o Options) (*Config, error) {
 			path, why = "cozeauth.yaml", "found in the working directory"
 		}
 	}
-	if path != "" {
-		c, err := LoadFile(path)
+	var c *Config
+	var err error
+	switch {
+	case path != "":
+		c, err = LoadFile(path)
 		if c != nil {
 			c.Warnings = append(c.Warnings, envIgnoredWarning(getenv, path, why)...)
 		}
-		return c, err
-	}
-	if !EnvSet(getenv) {
+	case !EnvSet(getenv):
 		return nil, ErrNoConfig
+	default:
+		c, err = LoadEnv(getenv)
 	}
-	return LoadEnv(getenv)
+	if err == nil {
+		c.Store = cmp.Or(getenv(EnvStore), c.Store)
+	}
+	return c, err
 }
+
+// EnvStore names the variable that sets (or overrides) Config.Store.
+const EnvStore = "COZEAUTH_STORE"

@@ -31,6 +31,8 @@ type Limiter struct {
 	seed    maphash.Seed
 	shards  [16]shard
 	nowFunc func() time.Time
+	backend Backend // shared buckets (see Share); nil for none
+	prefix  string
 }
 
 type shard struct {
@@ -65,6 +67,9 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	if l == nil || l.rate.Unlimited() {
 		return true, 0
 	}
+	if allowed, wait, ok := l.sharedAllow(key); ok {
+		return allowed, wait
+	}
 	s, b, now := l.lock(key)
 	defer s.mu.Unlock()
 	if b.tokens >= 1 {
@@ -88,6 +93,9 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 func (l *Limiter) Wait(ctx context.Context, key string, maxWait time.Duration) error {
 	if l == nil || l.rate.Unlimited() {
 		return nil
+	}
+	if err, handled := l.sharedWait(ctx, key, maxWait); handled {
+		return err
 	}
 	s, b, now := l.lock(key)
 	var d time.Duration

@@ -42,7 +42,7 @@ type access struct {
 // newAccess builds the generation for cfg, keeping from prev what must
 // survive a reload: the random cookie secret, rate limiter buckets and
 // last-use times.
-func newAccess(cfg *config.Config, prev *access) (*access, error) {
+func newAccess(cfg *config.Config, prev *access, shared ratelimit.Backend) (*access, error) {
 	a := cfg.Access
 	keys, err := policy.NewKeys(a.Clients)
 	if err != nil {
@@ -74,8 +74,8 @@ func newAccess(cfg *config.Config, prev *access) (*access, error) {
 		if p.Mode() == policy.SessionFixed {
 			acc.fixed = append(acc.fixed, p.SessionValue)
 		}
-		acc.perKey[p.Name] = keepLimiter(prev, p, true)
-		acc.perIP[p.Name] = keepLimiter(prev, p, false)
+		acc.perKey[p.Name] = keepLimiter(prev, p, true, shared)
+		acc.perIP[p.Name] = keepLimiter(prev, p, false, shared)
 	}
 	for i := range a.Clients {
 		c := &a.Clients[i]
@@ -90,7 +90,9 @@ func newAccess(cfg *config.Config, prev *access) (*access, error) {
 
 // keepLimiter reuses the previous generation's buckets when the rate did
 // not change, so a reload does not hand every caller a fresh burst.
-func keepLimiter(prev *access, p *policy.Policy, perKey bool) *ratelimit.Limiter {
+// With shared (Options.SharedLimits), the buckets are held there for all
+// replicas, named by policy.
+func keepLimiter(prev *access, p *policy.Policy, perKey bool, shared ratelimit.Backend) *ratelimit.Limiter {
 	rate := p.PerIP
 	if perKey {
 		rate = p.PerKey
@@ -110,7 +112,11 @@ func keepLimiter(prev *access, p *policy.Policy, perKey bool) *ratelimit.Limiter
 			}
 		}
 	}
-	return ratelimit.New(rate, limiterKeys)
+	prefix := "ip:" + p.Name + ":"
+	if perKey {
+		prefix = "key:" + p.Name + ":"
+	}
+	return ratelimit.New(rate, limiterKeys).Share(shared, prefix)
 }
 
 func (a *access) touch(client string, now time.Time) {

@@ -104,7 +104,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 		if hasKey {
 			cl, ok = acc.keys.Lookup(cred.key)
 		}
-		if !ok {
+		if !ok || s.revoked(cl) {
 			return c, &policy.Denied{Status: 401, Code: "invalid_client_key", Msg: "the client key in the " + cred.header + " header is not valid (revoked, mistyped or from another server)"}
 		}
 		c.client, c.id = cl.Name, cl.ID()

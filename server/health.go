@@ -65,6 +65,14 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 		apps[a.Name] = ar
 	}
 	body := map[string]any{"status": "ready", "apps": apps}
+	if mode := s.storeMode(); mode != "" {
+		// Degraded still answers 200: the replica serves what it holds
+		// and mints on its own.
+		body["store"] = mode
+		if mode == "degraded" {
+			body["status"] = "degraded"
+		}
+	}
 	if detail {
 		body["config"] = s.conf().Source
 	}
@@ -88,7 +96,7 @@ func (s *Server) readyDetail(r *http.Request) (*caller, bool, *policy.Denied) {
 	}
 	c.cred = cred.summary()
 	cl, ok := acc.keys.Lookup(cred.key)
-	if !ok {
+	if !ok || s.revoked(cl) {
 		return c, false, &policy.Denied{Status: http.StatusUnauthorized, Code: "invalid_client_key",
 			Msg: "the client key in the " + cred.header + " header is not valid; /readyz needs no key (details need an admin client's key or a local caller)"}
 	}

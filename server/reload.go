@@ -54,6 +54,7 @@ func (s *Server) ReloadBecause(why string, cfg *config.Config) error {
 	for _, id := range d.revoked {
 		dropped += s.broker.DropOwner(id)
 	}
+	s.shareRevocations(d.revoked)
 	level, msg := slog.LevelWarn, "reloaded configuration"
 	if d.empty() {
 		level, msg = slog.LevelInfo, "reloaded configuration: nothing changed"
@@ -100,7 +101,7 @@ func (s *Server) nextGeneration(prev *access, cfg *config.Config) (*access, erro
 			return nil, err
 		}
 	}
-	return newAccess(cfg, prev)
+	return newAccess(cfg, prev, s.sharedLimits)
 }
 
 // sameMinters refuses app changes that the broker would not see: without

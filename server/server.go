@@ -17,6 +17,7 @@ import (
 	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/grant"
 	"github.com/cozeauth/cozeauth/meter"
+	"github.com/cozeauth/cozeauth/ratelimit"
 )
 
 // Limits on what a caller may send.
@@ -50,6 +51,9 @@ type Server struct {
 	accessLog *slog.Logger // one line per request; nil for none
 	recent    *recentRing  // recent denials and errors, for /status
 	start     time.Time    // when New ran, for /status
+
+	replicas     Replicas          // Options.Replicas
+	sharedLimits ratelimit.Backend // Options.SharedLimits
 }
 
 // Options are a Server's optional parts.
@@ -94,6 +98,13 @@ type Options struct {
 	// Metrics, when set, is served at GET /metrics to local callers and
 	// admin clients (see MetricsPath).
 	Metrics http.Handler
+	// Replicas shares revocations with other replicas and reports the
+	// shared store's health (see Replicas); nil: this process alone.
+	Replicas Replicas
+	// SharedLimits holds the per-key and per-IP rate limit buckets of
+	// every policy for all replicas, so their sum obeys the policy's
+	// rate; nil: each process counts alone.
+	SharedLimits ratelimit.Backend
 }
 
 // New returns a Server for cfg's apps and access rules, handing out
@@ -105,11 +116,12 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 	}
 	s := &Server{broker: b, log: log, auditLog: o.Audit, mux: http.NewServeMux(), newSource: o.NewSource,
 		grants: o.Grants, cozeClient: o.Client, returnTo: o.LoginReturnTo, logins: newLoginTable(),
-		met: meter.Or(o.Meter), accessLog: o.AccessLog, recent: newRecentRing(recentSize), start: time.Now()}
+		met: meter.Or(o.Meter), accessLog: o.AccessLog, recent: newRecentRing(recentSize), start: time.Now(),
+		replicas: o.Replicas, sharedLimits: o.SharedLimits}
 	if s.cozeClient == nil {
 		s.cozeClient = &coze.Client{}
 	}
-	gen, err := newAccess(cfg, nil)
+	gen, err := newAccess(cfg, nil, o.SharedLimits)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/user"
@@ -119,9 +120,18 @@ func newKeys() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var ids []string
 			for _, e := range gone {
 				cl := policy.Client{Name: e.Name, Hash: e.KeyHash}
+				ids = append(ids, cl.ID())
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s revoked client %q (policy %q, id %s) in %s\n", whoAmI(), e.Name, e.Policy, cl.ID(), cfg.Access.KeysFile)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if shared, err := revokeShared(ctx, cfg, ids); err != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: the shared store did not record the revocation (%v); replicas still drop the key when they reload the keys file\n", err)
+			} else if shared {
+				fmt.Fprintln(cmd.ErrOrStderr(), "every replica sharing the store refuses the key within a second")
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "revoked %q; a running server stops accepting its key within seconds and drops its cached tokens (its audit log records the reload with clients_removed)\n", args[0])
 			return nil

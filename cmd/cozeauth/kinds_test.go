@@ -190,7 +190,7 @@ func TestSourcesForEveryKind(t *testing.T) {
 			t.Errorf("app %s has no source", c.Apps[i].Name)
 		}
 	}
-	b := newBroker(c, newSource, nil)
+	b := newBroker(c, newSource, nil, nil)
 	defer b.Close()
 	tok, _, err := b.Token(t.Context(), broker.Request{App: "pat", Session: "s"})
 	if err != nil || tok.AccessToken != kindsPAT {

@@ -22,6 +22,27 @@ type reloader struct {
 	log    *slog.Logger
 	watch  fileWatch
 	keys   string // keys file of the configuration in force
+	// peers, when replicas share a store: told of each reload applied
+	// here, and telling of theirs (peer), so all reload at once.
+	peers interface{ Reloaded() }
+	peer  chan struct{}
+}
+
+// sharedReloads is the part of a replica.Store the reloader uses.
+type sharedReloads interface {
+	Reloaded()
+	OnReload(func())
+}
+
+// shareWith makes reloads travel between replicas through rs.
+func (r *reloader) shareWith(rs sharedReloads) {
+	r.peers, r.peer = rs, make(chan struct{}, 1)
+	rs.OnReload(func() {
+		select {
+		case r.peer <- struct{}{}:
+		default: // one pending is enough
+		}
+	})
 }
 
 func newReloader(cfg *config.Config, f serveFlags, srv *server.Server, log *slog.Logger) *reloader {
@@ -40,6 +61,9 @@ func (r *reloader) files() []string {
 	}
 	return []string{r.source, r.keys}
 }
+
+// whyPeer is the reason of a reload another replica asked for.
+const whyPeer = "another replica reloaded"
 
 // reload loads the config file again and hands it to the server.
 func (r *reloader) reload(why string) {
@@ -69,6 +93,9 @@ func (r *reloader) reload(why string) {
 	if err := r.srv.ReloadBecause(why, cfg); err != nil {
 		return // logged and audited by the server
 	}
+	if r.peers != nil && why != whyPeer {
+		r.peers.Reloaded()
+	}
 	for _, w := range cfg.Warnings {
 		r.log.Warn(w)
 	}
@@ -93,6 +120,9 @@ func (r *reloader) run(ctx context.Context, hup <-chan os.Signal, every time.Dur
 			return
 		case <-hup:
 			r.reload("SIGHUP")
+			r.watch.loaded()
+		case <-r.peer: // nil without a shared store: never ready
+			r.reload(whyPeer)
 			r.watch.loaded()
 		case <-tick.C:
 			if r.watch.poll() {

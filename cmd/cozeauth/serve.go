@@ -143,28 +143,48 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 		return err
 	}
 	defer closeAccess()
-	grants, err := openGrants(cfg, f)
+	rs, err := openShared(ctx, cfg, f, log, met)
 	if err != nil {
 		return err
 	}
 	var store grant.Store // stays a nil interface without a store
-	if grants != nil {
-		defer grants.Close()
-		store = grants
+	if rs != nil {
+		defer rs.Close()
+		store = sharedGrants(rs, cfg)
+	} else {
+		grants, err := openGrants(cfg, f)
+		if err != nil {
+			return err
+		}
+		if grants != nil {
+			defer grants.Close()
+			store = grants
+		}
 	}
 	client := newClient()
 	newSource, err := sources(cfg, client, store)
 	if err != nil {
 		return err
 	}
-	b := newBroker(cfg, newSource, met)
+	b := newBroker(cfg, newSource, met, rs)
 	defer b.Close()
-	opts := server.Options{Log: log, Audit: auditLog, NewSource: newSource, Grants: store, Client: client,
+	so := server.Options{Log: log, Audit: auditLog, NewSource: newSource, Grants: store, Client: client,
 		LoginReturnTo: cfg.LoginReturnTo, Meter: met, AccessLog: accessLog, DemoChat: f.demo}
 	if cfg.MetricsListen == "" {
-		opts.Metrics = met.Handler()
+		so.Metrics = met.Handler()
 	}
-	srv, err := server.New(cfg, b, opts)
+	if rs != nil {
+		so.Replicas, so.SharedLimits = rs, rs.Limits()
+		rs.OnRevoke(func(ids []string) {
+			for _, id := range ids {
+				b.DropOwner(id)
+			}
+		})
+		if !cmd.Flags().Changed("watch-interval") {
+			f.watch = sharedWatchInterval
+		}
+	}
+	srv, err := server.New(cfg, b, so)
 	if err != nil {
 		return err
 	}
@@ -185,7 +205,11 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	reloads := make(chan struct{})
 	go func() {
 		defer close(reloads)
-		newReloader(cfg, f, srv, log).run(rctx, hup, f.watch)
+		rl := newReloader(cfg, f, srv, log)
+		if rs != nil {
+			rl.shareWith(rs)
+		}
+		rl.run(rctx, hup, f.watch)
 	}()
 	defer func() { stopReloads(); <-reloads }()
 	for _, a := range cfg.Apps {

@@ -13,6 +13,7 @@ import (
 	"github.com/cozeauth/cozeauth/internal/version"
 	"github.com/cozeauth/cozeauth/meter"
 	"github.com/cozeauth/cozeauth/ratelimit"
+	"github.com/cozeauth/cozeauth/replica"
 )
 
 // sources checks that every app of cfg can have a Source and returns the
@@ -52,7 +53,9 @@ func openGrants(cfg *config.Config, f serveFlags) (*grant.FileStore, error) {
 }
 
 // newBroker builds the broker with one Source per configured app.
-func newBroker(cfg *config.Config, newSource func(*config.App) broker.Source, m meter.Meter) *broker.Broker {
+// With rs (replicas sharing a store) it mints once across replicas and
+// shares the mint rate.
+func newBroker(cfg *config.Config, newSource func(*config.App) broker.Source, m meter.Meter, rs *replica.Store) *broker.Broker {
 	srcs := make(map[string]broker.Source, len(cfg.Apps))
 	rates := map[string]ratelimit.Rate{}
 	for i := range cfg.Apps {
@@ -64,7 +67,9 @@ func newBroker(cfg *config.Config, newSource func(*config.App) broker.Source, m 
 			rates[a.Name] = a.MintRate
 		}
 	}
-	return broker.New(srcs, broker.Options{MaxEntries: cfg.Cache.MaxEntries, MaxBytes: cfg.Cache.MaxBytes, Skew: cfg.Cache.Skew, MintRate: rates, Meter: m})
+	shared, limits := sharedBroker(rs)
+	return broker.New(srcs, broker.Options{MaxEntries: cfg.Cache.MaxEntries, MaxBytes: cfg.Cache.MaxBytes, Skew: cfg.Cache.Skew, MintRate: rates,
+		Shared: shared, SharedLimits: limits, Meter: m})
 }
 
 func newClient() *coze.Client {
