@@ -5,12 +5,11 @@ import (
 	_ "embed"
 	"encoding/json"
 	"net/http"
-	"runtime/debug"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/cozeauth/cozeauth/grant"
+	"github.com/cozeauth/cozeauth/internal/version"
 )
 
 // The status page: GET /status (HTML), /status.json (what it shows) and
@@ -154,34 +153,16 @@ func (s *Server) GrantCounts(ctx context.Context) (map[string]int, error) {
 	return out, nil
 }
 
-// buildVersion names this build from Go's build info: the main module's
-// version, else the VCS revision (12 digits, "+dirty" when modified),
-// else "dev".
-var buildVersion = sync.OnceValue(func() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "dev"
+// buildVersion names this build (internal/version): a release version,
+// else the commit ("+modified" when built from uncommitted changes).
+func buildVersion() string {
+	i := version.Get()
+	v := i.Short()
+	if i.Modified {
+		v += "+modified"
 	}
-	v := bi.Main.Version
-	var rev, dirty string
-	for _, kv := range bi.Settings {
-		switch kv.Key {
-		case "vcs.revision":
-			rev = kv.Value[:min(12, len(kv.Value))]
-		case "vcs.modified":
-			if kv.Value == "true" {
-				dirty = "+dirty"
-			}
-		}
-	}
-	switch {
-	case v != "" && v != "(devel)":
-		return v
-	case rev != "":
-		return rev + dirty
-	}
-	return "dev"
-})
+	return v
+}
 
 func opsHeaders(w http.ResponseWriter, contentType string) {
 	h := w.Header()
