@@ -37,7 +37,7 @@ func (f *storeFlags) open(cmd *cobra.Command) (*grant.FileStore, error) { return
 func (f *storeFlags) openWith(cmd interface{ ErrOrStderr() io.Writer }) (*grant.FileStore, error) {
 	path := filepath.Join(f.dataDir, grant.DefaultFileName)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("no grant store at %s: serve creates it at the first login; give --data-dir if it is elsewhere", path)
+		return nil, fmt.Errorf("no grant store at %s: serve creates it at the first login; give --data-dir if it is elsewhere (replicas sharing a store: URL keep grants there: ask serve with --server)", path)
 	}
 	return openStore(f.dataDir, f.keyFile, cmd.ErrOrStderr())
 }

@@ -66,11 +66,15 @@ open in the user's browser.`,
 			if err := config.ValidSessionName(subject); err != nil || subject == "" {
 				return fmt.Errorf("--subject %q: %v", subject, cmp.Or(err, errors.New("empty")))
 			}
+			base := "http://" + loopbackAddr(cmp.Or(cfg.Listen, config.DefaultListen))
+			if cfg.Store != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "grants live in the store replicas share: asking serve at %s\n", base)
+				return remoteLogin(ctx, cmd, base, app.Name, subject)
+			}
 			// Open the store first: a locked or unreadable store is found
 			// before the person spends time approving.
 			store, err := openStore(sf.dataDir, sf.keyFile, cmd.ErrOrStderr())
 			if errors.Is(err, grant.ErrLocked) {
-				base := "http://" + loopbackAddr(cmp.Or(cfg.Listen, config.DefaultListen))
 				fmt.Fprintf(cmd.ErrOrStderr(), "the grant store is held by a running serve: asking it at %s\n", base)
 				return remoteLogin(ctx, cmd, base, app.Name, subject)
 			}

@@ -58,8 +58,15 @@ func TestDeviceLoginThroughServe(t *testing.T) {
 	if code != 0 || !strings.Contains(errOut, "held by a running serve: asking it at "+base) || !strings.Contains(out, "subject hall") {
 		t.Fatalf("fallback: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if n := emu.MintsByGrant(emulator.GrantDeviceCode); n != 2 {
-		t.Fatalf("%d device codes redeemed, want 2", n)
+	// With a store shared by replicas the grants are not in a local file:
+	// login asks serve, whatever the local data dir holds.
+	cfg3 := writeFile(t, filepath.Dir(cfg), "shared.yaml", string(raw)+"listen: "+host+"\nstore: redis://127.0.0.1:1\n", 0o600)
+	out, errOut, code = runLogin(t, t.Context(), true, "--config", cfg3, "--app", "tv", "--subject", "porch", "--data-dir", t.TempDir())
+	if code != 0 || !strings.Contains(errOut, "grants live in the store replicas share: asking serve at "+base) || !strings.Contains(out, "subject porch") {
+		t.Fatalf("shared store: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if n := emu.MintsByGrant(emulator.GrantDeviceCode); n != 3 {
+		t.Fatalf("%d device codes redeemed, want 3", n)
 	}
 	// serve's grants list shows both, through its admin route.
 	out, errOut, code = cli(t, "", "grants", "list", "--server", base)
