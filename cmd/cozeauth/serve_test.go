@@ -36,7 +36,7 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-var listenRE = regexp.MustCompile(`listening on (http://[0-9.:]+)`)
+var listenRE = regexp.MustCompile(`listening on (https?://[0-9.:]+)`)
 
 // startCLI runs `cozeauth args...` until the test ends and returns the
 // served base URL and the captured output.

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"context"
 	"crypto/tls"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/emulator"
@@ -19,38 +16,15 @@ import (
 	"github.com/cozeauth/cozeauth/policy"
 )
 
-var httpsRE = regexp.MustCompile(`listening on (https://[0-9.:]+)`)
-
 // startTLS runs serve with args until the test ends and returns its
 // https base URL.
 func startTLS(t *testing.T, args ...string) (string, *lockedBuffer) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	out, errOut := &lockedBuffer{}, &lockedBuffer{}
-	root := newRoot()
-	root.SetArgs(args)
-	root.SetOut(out)
-	root.SetErr(errOut)
-	done := make(chan error, 1)
-	go func() { done <- root.ExecuteContext(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve returned %v", err)
-		}
-	})
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
-		if m := httpsRE.FindStringSubmatch(out.String()); m != nil {
-			return m[1], errOut
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve exited early: %v\n%s", err, errOut)
-		case <-time.After(10 * time.Millisecond):
-		}
+	base, _, errOut := startCLI(t, args...)
+	if !strings.HasPrefix(base, "https://") {
+		t.Fatalf("serve listens on %s, want https", base)
 	}
-	t.Fatalf("serve did not start:\n%s\n%s", out, errOut)
-	return "", nil
+	return base, errOut
 }
 
 // TestServeTLSWithClientCertificates: serve over HTTPS with a certificate
