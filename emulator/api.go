@@ -8,10 +8,7 @@ import (
 // serveUsersMe answers GET /v1/users/me for a token issued by this Server
 // (not expired by its clock) or a registered PAT.
 func (s *Server) serveUsersMe(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodGet) {
-		return
-	}
-	userID, ok := s.authAPI(w, r, false)
+	userID, ok := s.enter(w, r, http.MethodGet)
 	if !ok {
 		return
 	}
@@ -115,4 +112,14 @@ func parseBearer(v string) (string, bool) {
 		return "", false
 	}
 	return cred, true
+}
+
+// enter admits an API request: the method first (405 with Allow
+// otherwise), then the bearer credential (see authAPI). It answers the
+// caller's identity, or false once it has answered the refusal.
+func (s *Server) enter(w http.ResponseWriter, r *http.Request, method string) (string, bool) {
+	if !allowMethod(w, r, method) {
+		return "", false
+	}
+	return s.authAPI(w, r, false)
 }

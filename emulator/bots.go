@@ -138,10 +138,7 @@ func (rs *resources) apply(b *botBody, cfg *botConfig) string {
 // serveBotCreate answers POST /v1/bot/create with {"bot_id":...}: a new,
 // unpublished bot in space_id.
 func (s *Server) serveBotCreate(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	userID, ok := s.authAPI(w, r, false)
+	userID, ok := s.enter(w, r, http.MethodPost)
 	if !ok {
 		return
 	}
@@ -183,10 +180,7 @@ func (s *Server) serveBotCreate(w http.ResponseWriter, r *http.Request) {
 
 // serveBotUpdate answers POST /v1/bot/update, changing the draft of bot_id.
 func (s *Server) serveBotUpdate(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	if _, ok := s.authAPI(w, r, false); !ok {
+	if _, ok := s.enter(w, r, http.MethodPost); !ok {
 		return
 	}
 	var b botBody
@@ -220,10 +214,7 @@ func (s *Server) serveBotUpdate(w http.ResponseWriter, r *http.Request) {
 // serveBotPublish answers POST /v1/bot/publish: the draft of bot_id becomes
 // its online version on connector_ids.
 func (s *Server) serveBotPublish(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	if _, ok := s.authAPI(w, r, false); !ok {
+	if _, ok := s.enter(w, r, http.MethodPost); !ok {
 		return
 	}
 	var b struct {
@@ -293,10 +284,7 @@ func (s *Server) serveBotRetrieve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveBotInfo(w http.ResponseWriter, r *http.Request, id string, published bool) {
-	if !allowMethod(w, r, http.MethodGet) {
-		return
-	}
-	if _, ok := s.authAPI(w, r, false); !ok {
+	if _, ok := s.enter(w, r, http.MethodGet); !ok {
 		return
 	}
 	if id == "" {
@@ -386,10 +374,7 @@ func iconURL(fileID string) string {
 // published to Agent as API, latest publication first, as
 // {"space_bots":[...],"total":n}.
 func (s *Server) servePublishedBots(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodGet) {
-		return
-	}
-	if _, ok := s.authAPI(w, r, false); !ok {
+	if _, ok := s.enter(w, r, http.MethodGet); !ok {
 		return
 	}
 	q := r.URL.Query()
@@ -436,10 +421,7 @@ func (s *Server) servePublishedBots(w http.ResponseWriter, r *http.Request) {
 // {"items":[...],"total":n}, oldest bot first. publish_status is
 // published_online (default), published_draft, unpublished_draft or all.
 func (s *Server) serveBotsList(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodGet) {
-		return
-	}
-	if _, ok := s.authAPI(w, r, false); !ok {
+	if _, ok := s.enter(w, r, http.MethodGet); !ok {
 		return
 	}
 	q := r.URL.Query()

@@ -102,10 +102,7 @@ func (st *convStore) storeInput(c *conversation, chatID string, in []inputMsg, n
 // Without "stream" the answer is the chat, "created", which then advances
 // on the emulator's clock (see ChatStep); with it, Coze's events.
 func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	owner, ok := s.authAPI(w, r, false)
+	owner, ok := s.enter(w, r, http.MethodPost)
 	if !ok {
 		return
 	}

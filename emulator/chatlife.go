@@ -116,10 +116,7 @@ func (s *Server) serveChatMessages(w http.ResponseWriter, r *http.Request) {
 // in_progress or requires_action becomes canceled; any other answers code
 // 4000.
 func (s *Server) serveChatCancel(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	owner, ok := s.authAPI(w, r, false)
+	owner, ok := s.enter(w, r, http.MethodPost)
 	if !ok {
 		return
 	}
@@ -152,10 +149,7 @@ func (s *Server) serveChatCancel(w http.ResponseWriter, r *http.Request) {
 // completes on the emulator's clock; with it, the events of the rest of
 // the turn (in_progress, deltas, message and chat completed, done).
 func (s *Server) serveSubmitToolOutputs(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	owner, ok := s.authAPI(w, r, false)
+	owner, ok := s.enter(w, r, http.MethodPost)
 	if !ok {
 		return
 	}

@@ -112,10 +112,7 @@ func (s *Server) withConversation(w http.ResponseWriter, r *http.Request, owner,
 // serveConversationCreate answers POST /v1/conversation/create with
 // optional bot_id, meta_data and initial messages.
 func (s *Server) serveConversationCreate(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	owner, ok := s.authAPI(w, r, false)
+	owner, ok := s.enter(w, r, http.MethodPost)
 	if !ok {
 		return
 	}
@@ -150,10 +147,7 @@ func (s *Server) serveConversationCreate(w http.ResponseWriter, r *http.Request)
 
 // serveConversationRetrieve answers GET /v1/conversation/retrieve.
 func (s *Server) serveConversationRetrieve(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodGet) {
-		return
-	}
-	owner, ok := s.authAPI(w, r, false)
+	owner, ok := s.enter(w, r, http.MethodGet)
 	if !ok {
 		return
 	}
@@ -173,10 +167,7 @@ const (
 // &page_size=: the caller's conversations with that bot, newest first,
 // {"conversations":[...],"has_more":bool}.
 func (s *Server) serveConversationList(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodGet) {
-		return
-	}
-	owner, ok := s.authAPI(w, r, false)
+	owner, ok := s.enter(w, r, http.MethodGet)
 	if !ok {
 		return
 	}
@@ -220,10 +211,7 @@ func (s *Server) serveConversationList(w http.ResponseWriter, r *http.Request) {
 // section begins (the model forgets the context; the messages stay), and
 // the answer is {"id":<new section id>,"conversation_id":id}.
 func (s *Server) serveConversationClear(w http.ResponseWriter, r *http.Request, id string) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	owner, ok := s.authAPI(w, r, false)
+	owner, ok := s.enter(w, r, http.MethodPost)
 	if !ok {
 		return
 	}

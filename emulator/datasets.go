@@ -279,10 +279,7 @@ func (s *Server) serveDataset(w http.ResponseWriter, r *http.Request) {
 // {"document_ids":[...]} with {"data":[progress of each document]}; every
 // document has finished processing.
 func (s *Server) serveDatasetProcess(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	if _, ok := s.authAPI(w, r, false); !ok {
+	if _, ok := s.enter(w, r, http.MethodPost); !ok {
 		return
 	}
 	var b struct {

@@ -121,10 +121,7 @@ func (s *Server) serveDocumentList(w http.ResponseWriter, r *http.Request) {
 // {"document_infos":[...]} beside code. Each source is file_base64 with
 // file_type, web_url, or source_file_id (an upload); at most 10 per call.
 func (s *Server) serveDocumentCreate(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	userID, ok := s.authAPI(w, r, false)
+	userID, ok := s.enter(w, r, http.MethodPost)
 	if !ok {
 		return
 	}
@@ -235,10 +232,7 @@ func fileExt(name string) string {
 // serveDocumentUpdate answers POST /open_api/knowledge/document/update
 // {"document_id","document_name","update_rule"}.
 func (s *Server) serveDocumentUpdate(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	if _, ok := s.authAPI(w, r, false); !ok {
+	if _, ok := s.enter(w, r, http.MethodPost); !ok {
 		return
 	}
 	var b struct {
@@ -297,10 +291,7 @@ func (s *Server) documentFor(w http.ResponseWriter, r *http.Request, id string) 
 // serveDocumentDelete answers POST /open_api/knowledge/document/delete
 // {"document_ids":[...]} (1 to 100 ids, all existing).
 func (s *Server) serveDocumentDelete(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	if _, ok := s.authAPI(w, r, false); !ok {
+	if _, ok := s.enter(w, r, http.MethodPost); !ok {
 		return
 	}
 	var b struct {
@@ -331,10 +322,7 @@ func (s *Server) serveDocumentDelete(w http.ResponseWriter, r *http.Request) {
 // (default 10, at most 299)&keyword=&has_caption= with the images of an
 // image knowledge base: {"photo_infos":[...],"total_count":n}.
 func (s *Server) serveImages(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodGet) {
-		return
-	}
-	if _, ok := s.authAPI(w, r, false); !ok {
+	if _, ok := s.enter(w, r, http.MethodGet); !ok {
 		return
 	}
 	q := r.URL.Query()
@@ -388,10 +376,7 @@ func (s *Server) serveImages(w http.ResponseWriter, r *http.Request) {
 // serveImageUpdate answers PUT /v1/datasets/{id}/images/{document_id}
 // {"caption":...}.
 func (s *Server) serveImageUpdate(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPut) {
-		return
-	}
-	if _, ok := s.authAPI(w, r, false); !ok {
+	if _, ok := s.enter(w, r, http.MethodPut); !ok {
 		return
 	}
 	var b struct {

@@ -23,10 +23,7 @@ func (s *Server) rememberFile(f fileInfo) {
 // serveFileRetrieve answers GET /v1/files/retrieve?file_id= with the
 // FileObject of an upload.
 func (s *Server) serveFileRetrieve(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodGet) {
-		return
-	}
-	if _, ok := s.authAPI(w, r, false); !ok {
+	if _, ok := s.enter(w, r, http.MethodGet); !ok {
 		return
 	}
 	id := r.URL.Query().Get("file_id")

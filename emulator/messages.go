@@ -15,10 +15,7 @@ const (
 // serveMessageCreate answers POST /v1/conversation/message/create
 // ?conversation_id=: role, content and content_type are required.
 func (s *Server) serveMessageCreate(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	owner, ok := s.authAPI(w, r, false)
+	owner, ok := s.enter(w, r, http.MethodPost)
 	if !ok {
 		return
 	}
@@ -56,10 +53,7 @@ func (s *Server) serveMessageCreate(w http.ResponseWriter, r *http.Request) {
 // code and msg. before_id and after_id are positions in that order: the
 // next page is after_id=<last_id>, the previous before_id=<first_id>.
 func (s *Server) serveMessageList(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	owner, ok := s.authAPI(w, r, false)
+	owner, ok := s.enter(w, r, http.MethodPost)
 	if !ok {
 		return
 	}
@@ -158,10 +152,7 @@ func (s *Server) withMessage(w http.ResponseWriter, r *http.Request, owner strin
 // serveMessageRetrieve answers GET /v1/conversation/message/retrieve
 // ?conversation_id=&message_id=.
 func (s *Server) serveMessageRetrieve(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodGet) {
-		return
-	}
-	owner, ok := s.authAPI(w, r, false)
+	owner, ok := s.enter(w, r, http.MethodGet)
 	if !ok {
 		return
 	}
@@ -176,10 +167,7 @@ func (s *Server) serveMessageRetrieve(w http.ResponseWriter, r *http.Request) {
 // each optional. As on Coze, the message comes back under "message", not
 // "data".
 func (s *Server) serveMessageModify(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	owner, ok := s.authAPI(w, r, false)
+	owner, ok := s.enter(w, r, http.MethodPost)
 	if !ok {
 		return
 	}
@@ -222,10 +210,7 @@ func (s *Server) serveMessageModify(w http.ResponseWriter, r *http.Request) {
 // serveMessageDelete answers POST /v1/conversation/message/delete
 // ?conversation_id=&message_id= with the deleted message.
 func (s *Server) serveMessageDelete(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	owner, ok := s.authAPI(w, r, false)
+	owner, ok := s.enter(w, r, http.MethodPost)
 	if !ok {
 		return
 	}

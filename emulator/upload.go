@@ -31,10 +31,7 @@ func (s *Server) LastUpload() (name string, size int64, sha256hex string) {
 // whose "file" part is the file. The file is streamed through a hash, never
 // held in memory; other parts are skipped.
 func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	if _, ok := s.authAPI(w, r, false); !ok {
+	if _, ok := s.enter(w, r, http.MethodPost); !ok {
 		return
 	}
 	mr, err := r.MultipartReader()

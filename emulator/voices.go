@@ -49,10 +49,7 @@ func seedVoices(now int64) []voice {
 // &page_num=&page_size= (default 100, at most 100) with
 // {"voice_list":[...],"has_more":bool}.
 func (s *Server) serveVoices(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodGet) {
-		return
-	}
-	if _, ok := s.authAPI(w, r, false); !ok {
+	if _, ok := s.enter(w, r, http.MethodGet); !ok {
 		return
 	}
 	q := r.URL.Query()

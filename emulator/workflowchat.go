@@ -10,10 +10,7 @@ import (
 // like /v3/chat: the events of a chat whose answer echoes the last user
 // message, or, for the failing workflow, conversation.chat.failed.
 func (s *Server) serveWorkflowChat(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	if _, ok := s.authAPI(w, r, false); !ok {
+	if _, ok := s.enter(w, r, http.MethodPost); !ok {
 		return
 	}
 	var b struct {

@@ -255,10 +255,7 @@ func (s *Server) serveWorkflowStreamRun(w http.ResponseWriter, r *http.Request) 
 // an Interrupt, streamed as Message ({"answer":<resume_data>}) then Done.
 // Each interrupt can be resumed once, by the token's user only.
 func (s *Server) serveWorkflowResume(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodPost) {
-		return
-	}
-	userID, ok := s.authAPI(w, r, false)
+	userID, ok := s.enter(w, r, http.MethodPost)
 	if !ok {
 		return
 	}
@@ -335,10 +332,7 @@ func workflowMessage(content, node string) map[string]any {
 // {execute_id} with a one-element list: the run's status (Running, Success
 // or Fail), output and error.
 func (s *Server) serveRunHistory(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodGet) {
-		return
-	}
-	userID, ok := s.authAPI(w, r, false)
+	userID, ok := s.enter(w, r, http.MethodGet)
 	if !ok {
 		return
 	}

@@ -14,10 +14,7 @@ type workspace struct {
 // serveWorkspaces answers GET /v1/workspaces?page_num=&page_size= (default
 // 10, at most 50) with {"workspaces":[...],"total_count":n}.
 func (s *Server) serveWorkspaces(w http.ResponseWriter, r *http.Request) {
-	if !allowMethod(w, r, http.MethodGet) {
-		return
-	}
-	if _, ok := s.authAPI(w, r, false); !ok {
+	if _, ok := s.enter(w, r, http.MethodGet); !ok {
 		return
 	}
 	num, size, problem := pageQuery(r.URL.Query(), 10, 50, "page_num")
