@@ -30,6 +30,9 @@ const (
 	// deviceKeep is how long a finished device login's outcome can still
 	// be read at ConnectStatusPath.
 	deviceKeep = 10 * time.Minute
+	// maxDeviceRecords caps the device logins remembered, pending and
+	// finished together.
+	maxDeviceRecords = 16 * MaxDeviceLogins
 )
 
 // States of a device login, as ConnectStatusPath names them.
@@ -92,7 +95,7 @@ func (t *deviceTable) add(req broker.Request, now time.Time) (string, bool) {
 			pending++
 		}
 	}
-	if pending >= MaxDeviceLogins {
+	if pending >= MaxDeviceLogins || len(t.logins) >= maxDeviceRecords {
 		return "", false
 	}
 	id := randomID()
@@ -108,6 +111,13 @@ func (t *deviceTable) update(id string, f func(*deviceStatus)) {
 	if d := t.logins[id]; d != nil {
 		f(&d.status)
 	}
+}
+
+// drop forgets a login that never started.
+func (t *deviceTable) drop(id string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.logins, id)
 }
 
 // finish records a login's outcome, kept for deviceKeep.
@@ -147,7 +157,7 @@ func (s *Server) startDeviceLogin(w http.ResponseWriter, r *http.Request, client
 	d, err := s.cozeClient.DeviceCode(ctx, coze.DeviceCodeRequest{APIBase: app.APIBase, ClientID: app.ClientID, WorkspaceID: app.WorkspaceID()})
 	cancel()
 	if err != nil {
-		s.devices.finish(id, deviceFailed, "Coze refused the device code request", "", now)
+		s.devices.drop(id) // the caller learns why from this answer
 		s.log.Warn("login: device code request failed", "app", app.Name, "err", err)
 		s.auditLogin(r, req.App, req.Session, "device_code_failed", client)
 		writeError(w, http.StatusBadGateway, "coze_error", "Coze did not give a device code for app "+app.Name+": "+err.Error(), nil)

@@ -2,11 +2,13 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/emulator"
 	"github.com/cozeauth/cozeauth/grant"
 )
@@ -122,5 +124,43 @@ func TestConnectDeviceBadInput(t *testing.T) {
 	}
 	if n := len(lf.server.devices.logins); n != 0 {
 		t.Fatalf("a refused request started %d device logins", n)
+	}
+}
+
+// TestDeviceTableBounded: pending logins are capped, and so are the
+// records kept in all (finished ones included); a login that never
+// started leaves nothing behind.
+func TestDeviceTableBounded(t *testing.T) {
+	var tb deviceTable
+	now := time.Now()
+	for i := range MaxDeviceLogins {
+		if _, ok := tb.add(broker.Request{App: "device", Session: fmt.Sprint(i)}, now); !ok {
+			t.Fatalf("pending login %d refused", i)
+		}
+	}
+	if _, ok := tb.add(broker.Request{App: "device"}, now); ok {
+		t.Fatal("a login past MaxDeviceLogins pending was accepted")
+	}
+	for id := range tb.logins {
+		tb.finish(id, deviceDenied, "declined", "", now)
+	}
+	for range maxDeviceRecords - MaxDeviceLogins {
+		id, ok := tb.add(broker.Request{App: "device"}, now)
+		if !ok {
+			t.Fatal("refused below the record cap")
+		}
+		tb.finish(id, deviceExpired, "lapsed", "", now)
+	}
+	if _, ok := tb.add(broker.Request{App: "device"}, now); ok || len(tb.logins) != maxDeviceRecords {
+		t.Fatalf("%d records kept, cap %d", len(tb.logins), maxDeviceRecords)
+	}
+	var tb2 deviceTable
+	id, _ := tb2.add(broker.Request{}, now)
+	tb2.drop(id)
+	if len(tb2.logins) != 0 {
+		t.Fatal("a dropped login stayed")
+	}
+	if _, ok := tb.add(broker.Request{App: "device"}, now.Add(deviceKeep+time.Second)); !ok {
+		t.Fatal("finished records were not forgotten after deviceKeep")
 	}
 }
