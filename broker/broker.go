@@ -156,9 +156,11 @@ func (b *Broker) Token(ctx context.Context, r Request) (*coze.Token, Outcome, er
 	if flight == nil {
 		return nil, Minted, fmt.Errorf("%w %q", ErrUnknownApp, r.App)
 	}
-	key := r.Key()
+	// A hit looks the key up without making it a string.
+	var kb [128]byte
+	kbuf := r.appendKey(kb[:0])
 	now := time.Now().UnixNano()
-	if e := b.cache.get(key); e != nil {
+	if e := b.cache.getBytes(kbuf); e != nil {
 		e.lastUse.Store(now)
 		st := e.st.Load()
 		if st.has() && now < st.staleAt {
@@ -177,6 +179,7 @@ func (b *Broker) Token(ctx context.Context, r Request) (*coze.Token, Outcome, er
 			return nil, Minted, st.fail.err
 		}
 	}
+	key := string(kbuf)
 	e := b.cache.getOrAdd(key, r, now)
 	ctx, cancel := context.WithTimeout(ctx, b.opts.WaitTimeout)
 	defer cancel()

@@ -125,6 +125,18 @@ func (c *cache) shard(key string) *shard {
 	return &c.shards[maphash.String(c.seed, key)%uint64(len(c.shards))]
 }
 
+// getBytes is get for a key in bytes, without allocating a string.
+func (c *cache) getBytes(key []byte) *entry {
+	s := &c.shards[0]
+	if len(c.shards) > 1 {
+		s = &c.shards[maphash.Bytes(c.seed, key)%uint64(len(c.shards))]
+	}
+	s.mu.RLock()
+	e := s.m[string(key)]
+	s.mu.RUnlock()
+	return e
+}
+
 func (c *cache) get(key string) *entry {
 	s := c.shard(key)
 	s.mu.RLock()

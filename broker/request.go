@@ -79,23 +79,27 @@ func (e *entry) request() (Request, error) {
 // Key is the request's cache key. It is stable across processes, so a
 // shared store can use it.
 func (r *Request) Key() string {
-	var b strings.Builder
-	b.Grow(len(r.App) + len(r.Session) + len(r.Owner) + 16)
-	b.WriteString(r.App)
-	b.WriteByte(0)
-	b.WriteString(strconv.Itoa(r.duration()))
-	b.WriteByte(0)
-	b.WriteString(r.Session)
-	b.WriteByte(0)
-	b.WriteString(r.Owner)
+	var buf [128]byte
+	return string(r.appendKey(buf[:0]))
+}
+
+// appendKey appends r's cache key (see Key) to b.
+func (r *Request) appendKey(b []byte) []byte {
+	b = append(b, r.App...)
+	b = append(b, 0)
+	b = strconv.AppendInt(b, int64(r.duration()), 10)
+	b = append(b, 0)
+	b = append(b, r.Session...)
+	b = append(b, 0)
+	b = append(b, r.Owner...)
 	if r.SessionContext != nil || r.Scope != nil {
 		// Struct fields marshal in a fixed order: the encoding is canonical.
-		b.WriteByte(0)
+		b = append(b, 0)
 		c, _ := json.Marshal(r.SessionContext)
-		b.Write(c)
-		b.WriteByte(0)
+		b = append(b, c...)
+		b = append(b, 0)
 		s, _ := json.Marshal(r.Scope)
-		b.Write(s)
+		b = append(b, s...)
 	}
-	return b.String()
+	return b
 }

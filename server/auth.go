@@ -42,22 +42,22 @@ func (c presented) summary() credSummary {
 	return credSummary{header: c.header, length: len(c.key), czaPrefix: strings.HasPrefix(c.key, policy.KeyPrefix)}
 }
 
-// admit authenticates a token or gateway request and, for an allowed
-// browser origin, answers with its CORS headers. On refusal it has
-// written the error, audited it, and reports false with the caller as far
-// as it was learnt (for metrics).
-func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*caller, bool) {
+// admit authenticates a token or gateway request into c and, for an
+// allowed browser origin, answers with its CORS headers. On refusal it
+// has written the error, audited it, and reports false with c filled as
+// far as it was learnt (for metrics). (The caller provides c, so the token
+// path keeps it on its stack.)
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, c *caller) bool {
 	acc := s.access.Load()
 	w.Header()["Vary"] = varyOrigin
-	c, denied := s.authenticate(w, r, acc)
-	if denied != nil {
+	if denied := s.authenticate(w, r, acc, c); denied != nil {
 		s.deny(w, r, c, denied)
-		return c, false // what was learnt, for the caller's metrics
+		return false
 	}
 	if c.origin != "" {
 		allowOrigin(w, c.origin)
 	}
-	return c, true
+	return true
 }
 
 // authenticate finds the caller's policy from its key, or from its origin
@@ -66,28 +66,28 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*caller, bool) {
 // only when addressed to this machine and, from a browser, only from a
 // page on this machine. On refusal the caller holds what was learnt so
 // far, for the audit line.
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *access) (*caller, *policy.Denied) {
-	c := &caller{ip: clientIP(r, acc.trustProxy), gen: acc}
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *access, c *caller) *policy.Denied {
+	*c = caller{ip: clientIP(r, acc.trustProxy), gen: acc}
 	if d := s.checkHost(r, acc); d != nil {
-		return c, d
+		return d
 	}
 	cred, d := presentedCredential(r)
 	if d != nil {
-		return c, d
+		return d
 	}
 	c.cred = cred.summary()
 	origin := r.Header.Get("Origin")
 	if acc.open {
 		switch {
 		case origin != "" && !loopbackOrigin(origin):
-			return c, openOriginDenied
+			return openOriginDenied
 		case origin == "" && r.Header.Get("Sec-Fetch-Site") == "cross-site":
 			// An <img>, <script> or link on another site: a GET a browser
 			// sends with no Origin, but says is cross-site.
-			return c, openCrossSiteDenied
+			return openCrossSiteDenied
 		}
 		c.origin = origin
-		return c, nil
+		return nil
 	}
 	hasKey := cred.present()
 	if hasKey && acc.public[origin] != nil && !strings.HasPrefix(cred.key, policy.KeyPrefix) {
@@ -105,24 +105,24 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 			cl, ok = acc.keys.Lookup(cred.key)
 		}
 		if !ok || s.revoked(cl) {
-			return c, &policy.Denied{Status: 401, Code: "invalid_client_key", Msg: "the client key in the " + cred.header + " header is not valid (revoked, mistyped or from another server)"}
+			return &policy.Denied{Status: 401, Code: "invalid_client_key", Msg: "the client key in the " + cred.header + " header is not valid (revoked, mistyped or from another server)"}
 		}
 		c.client, c.id = cl.Name, cl.ID()
 		c.policy = acc.policies[cl.Policy]
 		if c.policy == nil {
-			return c, &policy.Denied{Status: 403, Code: "no_policy", Msg: "the client's policy is not configured"}
+			return &policy.Denied{Status: 403, Code: "no_policy", Msg: "the client's policy is not configured"}
 		}
 		acc.touch(cl.Name, time.Now())
 	case origin != "" && acc.public[origin] != nil:
 		c.policy = acc.public[origin]
 	case certHash != "":
-		return c, unknownCertificate(certHash)
+		return unknownCertificate(certHash)
 	default:
-		return c, &policy.Denied{Status: 401, Code: "missing_client_key", Msg: "send a client key as Authorization: Bearer cza_... or X-API-Key"}
+		return &policy.Denied{Status: 401, Code: "missing_client_key", Msg: "send a client key as Authorization: Bearer cza_... or X-API-Key"}
 	}
 	if origin != "" {
 		if !c.policy.AllowsOrigin(origin) {
-			return c, &policy.Denied{Status: 403, Code: "origin_not_allowed", Msg: "requests from this browser origin are not allowed by the policy"}
+			return &policy.Denied{Status: 403, Code: "origin_not_allowed", Msg: "requests from this browser origin are not allowed by the policy"}
 		}
 		c.origin = origin
 	}
@@ -131,7 +131,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 	}
 	if d := limit(acc.perIP[c.policy.Name], c.ip, "this address"); d != nil {
 		s.met.RateLimited(c.policy.Name, "rate_per_ip")
-		return c, d
+		return d
 	}
 	perKey := c.client
 	if perKey == "" {
@@ -139,9 +139,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 	}
 	if d := limit(acc.perKey[c.policy.Name], perKey, "this client"); d != nil {
 		s.met.RateLimited(c.policy.Name, "rate_per_key")
-		return c, d
+		return d
 	}
-	return c, nil
+	return nil
 }
 
 func limit(l *ratelimit.Limiter, key, who string) *policy.Denied {

@@ -180,8 +180,8 @@ func (s *Server) handleGateway(rw http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "upgrade_not_allowed", "the Upgrade header may only be websocket (once); h2c and other protocols are not forwarded", nil)
 		return
 	}
-	c, ok := s.admit(w, r)
-	if !ok {
+	c := new(caller)
+	if !s.admit(w, r, c) {
 		return
 	}
 	rec.caller = c

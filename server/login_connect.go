@@ -46,8 +46,8 @@ type connectAnswer struct {
 // partition), so the grant is stored under the very name /token and the
 // gateway redeem later, and no client can connect into another's subject.
 func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.admit(w, r)
-	if !ok {
+	c := new(caller)
+	if !s.admit(w, r, c) {
 		return
 	}
 	if c.policy != nil && c.client == "" {

@@ -65,14 +65,20 @@ func sessionHeader(r *http.Request, in *policy.Input) *requestError {
 // parseTokenRequest reads the caller's X-User-ID header and optional JSON
 // body (or, for GET, query parameters) into what the caller asked for.
 func parseTokenRequest(w http.ResponseWriter, r *http.Request) (policy.Input, *coze.SessionContext, *requestError) {
-	var body tokenBody
 	var in policy.Input
+	var got *tokenBody
+	var perr *requestError
 	if r.Method == http.MethodGet {
-		if err := bodyFromQuery(r, &body); err != nil {
-			return in, nil, err
-		}
-	} else if err := decodeBody(w, r, &body); err != nil {
-		return in, nil, err
+		got, perr = bodyFromQuery(r)
+	} else {
+		got, perr = decodeBody(w, r)
+	}
+	if perr != nil {
+		return in, nil, perr
+	}
+	var body tokenBody // stays on the stack when there is no body
+	if got != nil {
+		body = *got
 	}
 	if perr := sessionHeader(r, &in); perr != nil {
 		return in, nil, perr
@@ -93,7 +99,6 @@ func parseTokenRequest(w http.ResponseWriter, r *http.Request) (policy.Input, *c
 		in.Duration = *body.DurationSeconds
 	}
 	in.App = body.App
-	var perr *requestError
 	if in.Scope, perr = decodeCapped[coze.Scope]("scope", body.Scope, MaxScopeBytes); perr != nil {
 		return in, nil, perr
 	}
@@ -184,43 +189,44 @@ func unknownApp(name string) *policy.Denied {
 	return &policy.Denied{Status: http.StatusNotFound, Code: "unknown_app", Msg: "no app named " + strconv.Quote(name) + " is configured"}
 }
 
-// decodeBody decodes an optional JSON body: empty is fine; otherwise one
-// JSON object, no unknown fields, at most MaxBodyBytes.
-func decodeBody(w http.ResponseWriter, r *http.Request, dst *tokenBody) *requestError {
+// decodeBody decodes an optional JSON body: empty is fine (nil);
+// otherwise one JSON object, no unknown fields, at most MaxBodyBytes.
+func decodeBody(w http.ResponseWriter, r *http.Request) (*tokenBody, *requestError) {
 	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
-		return nil
+		return nil, nil
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		return &requestError{http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("request body is over %d bytes", MaxBodyBytes)}
+		return nil, &requestError{http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("request body is over %d bytes", MaxBodyBytes)}
 	case err != nil:
-		return badRequest("reading request body: %v", err)
+		return nil, badRequest("reading request body: %v", err)
 	case len(data) == 0:
-		return nil
+		return nil, nil
 	}
+	dst := new(tokenBody)
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return badRequest("request body: %s; expected a JSON object with optional app, session_name, duration_seconds, scope, session_context", jsonProblem(err))
+		return nil, badRequest("request body: %s; expected a JSON object with optional app, session_name, duration_seconds, scope, session_context", jsonProblem(err))
 	}
 	if dec.More() {
-		return badRequest("request body: more than one JSON value")
+		return nil, badRequest("request body: more than one JSON value")
 	}
-	return nil
+	return dst, nil
 }
 
-func bodyFromQuery(r *http.Request, dst *tokenBody) *requestError {
+func bodyFromQuery(r *http.Request) (*tokenBody, *requestError) {
 	q := r.URL.Query()
 	for k := range q {
 		switch k {
 		case "app", "session_name", "duration_seconds":
 		default:
-			return badRequest("unknown query parameter %q: use app, session_name or duration_seconds", k)
+			return nil, badRequest("unknown query parameter %q: use app, session_name or duration_seconds", k)
 		}
 	}
-	dst.App = q.Get("app")
+	dst := &tokenBody{App: q.Get("app")}
 	if q.Has("session_name") {
 		v := q.Get("session_name")
 		dst.SessionName = &v
@@ -228,11 +234,11 @@ func bodyFromQuery(r *http.Request, dst *tokenBody) *requestError {
 	if v := q.Get("duration_seconds"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return badRequest("duration_seconds %q is not a whole number", v)
+			return nil, badRequest("duration_seconds %q is not a whole number", v)
 		}
 		dst.DurationSeconds = &n
 	}
-	return nil
+	return dst, nil
 }
 
 // jsonProblem describes a decoding error without echoing the input.

@@ -47,6 +47,7 @@ type Server struct {
 	logins     *loginTable  // connect links and logins under way
 	devices    deviceTable  // device logins under way (POST /connect for device apps)
 
+	answers   *answers     // rendered answers of the tokens handed out last
 	met       meter.Meter  // metrics; meter.Nop when none
 	accessLog *slog.Logger // one line per request; nil for none
 	recent    *recentRing  // recent denials and errors, for /status
@@ -115,7 +116,7 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{broker: b, log: log, auditLog: o.Audit, mux: http.NewServeMux(), newSource: o.NewSource,
-		grants: o.Grants, cozeClient: o.Client, returnTo: o.LoginReturnTo, logins: newLoginTable(),
+		grants: o.Grants, cozeClient: o.Client, returnTo: o.LoginReturnTo, logins: newLoginTable(), answers: newAnswers(),
 		met: meter.Or(o.Meter), accessLog: o.AccessLog, recent: newRecentRing(recentSize), start: time.Now(),
 		replicas: o.Replicas, sharedLimits: o.SharedLimits}
 	if s.cozeClient == nil {
@@ -182,6 +183,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if badPath(r) {
 		writeError(w, http.StatusBadRequest, "bad_path", "the path has '..', '//', '.' segments or encoded separators; send a clean path", nil)
+		return
+	}
+	if r.Method == http.MethodPost && (r.URL.Path == "/token" || r.URL.Path == "/") {
+		// The hot path, as the router would route it ("POST /token",
+		// "POST /{$}"), without its pattern matching.
+		s.handleToken(w, r)
 		return
 	}
 	s.mux.ServeHTTP(w, r)

@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
@@ -11,15 +10,14 @@ import (
 )
 
 // handleToken answers POST /, POST /token and GET /callback with
-// {"access_token","expires_in","token_type"} where expires_in is the
-// absolute epoch second, exactly like the Cloudflare Worker it replaces.
+// {"access_token","expires_in","token_type"} (see renderAnswer).
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	var req broker.Request
-	var c *caller
+	var cv caller // on the stack
+	c := &cv
 	outcome := meter.Denied
 	defer func() { s.meterToken(w, c, req.App, outcome) }()
-	c, ok := s.admit(w, r)
-	if !ok {
+	if !s.admit(w, r, c) {
 		return
 	}
 	if c.policy != nil && c.policy.GatewayOnly {
@@ -54,17 +52,10 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		outcome = meter.Hit
 	}
 	s.audit(c, req, tok, out)
-	buf := make([]byte, 0, 96+len(tok.AccessToken))
-	buf = append(buf, `{"access_token":`...)
-	buf = appendJSONString(buf, tok.AccessToken)
-	buf = append(buf, `,"expires_in":`...)
-	buf = strconv.AppendInt(buf, tok.ExpiresAt.Unix(), 10)
-	buf = append(buf, `,"token_type":"Bearer"}`...)
-	buf = append(buf, '\n')
 	h := w.Header()
 	h["Content-Type"] = jsonCT
 	h["Cache-Control"] = noStore
-	_, _ = w.Write(buf)
+	_, _ = w.Write(s.answers.body(tok))
 }
 
 var (
@@ -72,21 +63,3 @@ var (
 	jsonCT     = []string{"application/json"}
 	noStore    = []string{"no-store"}
 )
-
-// appendJSONString appends s as a JSON string.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
-}

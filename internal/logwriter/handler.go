@@ -26,9 +26,13 @@ type Handler struct {
 	stamp, attr atomic.Pointer[formatted]
 }
 
-// formatted is a time and its encoding.
+// formatted is a time and its encoding. The time is kept as what its
+// encoding shows: Unix second, fraction (milliseconds in text, nanoseconds
+// in JSON) and location, so the cache is checked without date arithmetic.
 type formatted struct {
-	t    time.Time
+	sec  int64
+	frac int32
+	loc  *time.Location
 	text []byte
 }
 
@@ -36,11 +40,11 @@ type formatted struct {
 // RFC3339Nano in JSON), reusing the last one cached in c when it is the
 // same instant in the same location (to the millisecond in text).
 func (h *Handler) appendTime(b []byte, t time.Time, c *atomic.Pointer[formatted]) []byte {
+	sec, frac, loc := t.Unix(), int32(t.Nanosecond()), t.Location()
 	if !h.json {
-		t = t.Truncate(time.Millisecond)
+		frac /= int32(time.Millisecond)
 	}
-	t = t.Round(0) // drop the monotonic reading: == compares the instant and location
-	if f := c.Load(); f != nil && f.t == t {
+	if f := c.Load(); f != nil && f.sec == sec && f.frac == frac && f.loc == loc {
 		return append(b, f.text...)
 	}
 	n := len(b)
@@ -49,8 +53,25 @@ func (h *Handler) appendTime(b []byte, t time.Time, c *atomic.Pointer[formatted]
 	} else {
 		b = appendRFC3339Millis(b, t)
 	}
-	c.Store(&formatted{t: t, text: append([]byte(nil), b[n:]...)})
+	c.Store(&formatted{sec: sec, frac: frac, loc: loc, text: append([]byte(nil), b[n:]...)})
 	return b
+}
+
+// Unix seconds of 0001-01-02 and 9999-12-30, UTC: a time between them is
+// in years 0 to 9999 in any location.
+const (
+	safeFrom = -62135510400
+	safeTo   = 253402128000
+)
+
+// yearOK reports whether t's year is 0 to 9999, which the fast path
+// formats as slog does (slog handles the others its own way).
+func yearOK(t time.Time) bool {
+	if s := t.Unix(); s > safeFrom && s < safeTo {
+		return true
+	}
+	y := t.Year()
+	return y >= 0 && y < 10000
 }
 
 // NewHandler returns a Handler writing text (or JSON) lines to w.
@@ -103,7 +124,7 @@ func (h *Handler) Line(msg string) *Line {
 }
 
 func (h *Handler) lineAt(t time.Time, msg string) *Line {
-	if !h.fast || !simple(msg) || !h.inner.Enabled(context.Background(), slog.LevelInfo) || t.Year() < 0 || t.Year() >= 10000 {
+	if !h.fast || !simple(msg) || !h.inner.Enabled(context.Background(), slog.LevelInfo) || !yearOK(t) {
 		return nil
 	}
 	l := linePool.Get().(*Line)
@@ -145,7 +166,7 @@ func (l *Line) Int(key string, v int64) *Line {
 
 // Time adds a time attribute.
 func (l *Line) Time(key string, t time.Time) *Line {
-	if t.Year() < 0 || t.Year() >= 10000 {
+	if !yearOK(t) {
 		l.ok = false
 		return l
 	}

@@ -105,7 +105,10 @@ func TestLineTimeCache(t *testing.T) {
 		fw, sw := New(&fb, Options{}), New(&sb, Options{})
 		fh, sh := NewHandler(fw, asJSON), NewHandler(sw, asJSON)
 		base := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-		times := []time.Time{base, base, base.Add(999 * time.Microsecond), base.Add(time.Millisecond), base.In(time.FixedZone("X", 3600)), base.Add(time.Hour)}
+		before1970 := time.Date(1969, 12, 31, 23, 59, 59, 999_500_000, time.UTC)
+		times := []time.Time{base, base, base.Add(999 * time.Microsecond), base.Add(time.Millisecond), base.In(time.FixedZone("X", 3600)),
+			base.In(time.FixedZone("X", 7200)), base.Add(time.Hour), before1970, before1970.Add(300 * time.Microsecond), before1970.Add(time.Millisecond),
+			time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC), time.Date(9999, 12, 31, 23, 58, 0, 0, time.FixedZone("E", -3600))}
 		for _, at := range times {
 			fh.lineAt(at, "token").Time("expires", at.Add(time.Minute)).Write()
 			r := slog.NewRecord(at, slog.LevelInfo, "token", 0)

@@ -3,6 +3,7 @@ package prom
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +29,8 @@ type Meter struct {
 	reg *prometheus.Registry
 
 	tokens       *prometheus.CounterVec
+	tokenMu      sync.RWMutex
+	tokenSeen    map[tokenLabels]prometheus.Counter // tokens' children, found without hashing labels
 	denied       *prometheus.CounterVec
 	mints        *prometheus.CounterVec
 	mintSeconds  *prometheus.HistogramVec
@@ -47,7 +50,7 @@ var _ meter.Meter = (*Meter)(nil)
 // New returns a Meter whose registry holds its metrics and Go's runtime
 // (runtime/metrics included) and process collectors.
 func New() *Meter {
-	m := &Meter{reg: prometheus.NewRegistry()}
+	m := &Meter{reg: prometheus.NewRegistry(), tokenSeen: map[tokenLabels]prometheus.Counter{}}
 	f := func(c prometheus.Collector) { m.reg.MustRegister(c) }
 	m.tokens = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "token_requests_total",
 		Help: "Token requests answered, by app, policy, outcome (hit, mint, denied, error) and code (the denial or error code)."},
@@ -137,8 +140,24 @@ func (g *grantsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+// tokenLabels are the labels of one token_requests_total series.
+type tokenLabels struct{ app, policy, outcome, code string }
+
+// Token counts one token request. It runs on every token handed out, so
+// it keeps the series it has seen in a map of its own: the labels are
+// bounded (see meter.Meter), and so is the map.
 func (m *Meter) Token(app, policy, outcome, code string) {
-	m.tokens.WithLabelValues(app, policy, outcome, code).Inc()
+	k := tokenLabels{app, policy, outcome, code}
+	m.tokenMu.RLock()
+	c := m.tokenSeen[k]
+	m.tokenMu.RUnlock()
+	if c == nil {
+		c = m.tokens.WithLabelValues(app, policy, outcome, code)
+		m.tokenMu.Lock()
+		m.tokenSeen[k] = c
+		m.tokenMu.Unlock()
+	}
+	c.Inc()
 }
 
 func (m *Meter) Denied(policy, code string) { m.denied.WithLabelValues(policy, code).Inc() }

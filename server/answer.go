@@ -1,0 +1,71 @@
+package server
+
+import (
+	"hash/maphash"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/cozeauth/cozeauth/coze"
+)
+
+// answers keeps the rendered JSON answer of the tokens handed out most
+// recently, so a cache hit writes bytes already made instead of escaping
+// the token again. It is direct-mapped by the token's address: the broker
+// hands out the same *coze.Token until it replaces the token, so a hot
+// session finds its answer at once, and a replaced token's slot is simply
+// taken over. It holds at most answerSlots answers.
+type answers struct {
+	seed  maphash.Seed
+	slots [answerSlots]atomic.Pointer[answer]
+}
+
+const answerSlots = 256
+
+type answer struct {
+	tok  *coze.Token
+	body []byte
+}
+
+func newAnswers() *answers { return &answers{seed: maphash.MakeSeed()} }
+
+// body is tok's answer: {"access_token","expires_in","token_type"} and a
+// newline. The caller must not modify it.
+func (a *answers) body(tok *coze.Token) []byte {
+	slot := &a.slots[maphash.Comparable(a.seed, tok)%answerSlots]
+	if an := slot.Load(); an != nil && an.tok == tok {
+		return an.body
+	}
+	b := renderAnswer(tok)
+	slot.Store(&answer{tok: tok, body: b})
+	return b
+}
+
+// renderAnswer renders tok's answer. expires_in is the absolute epoch
+// second, as the Cloudflare Worker cozeauth replaces answered.
+func renderAnswer(tok *coze.Token) []byte {
+	buf := make([]byte, 0, 96+len(tok.AccessToken))
+	buf = append(buf, `{"access_token":`...)
+	buf = appendJSONString(buf, tok.AccessToken)
+	buf = append(buf, `,"expires_in":`...)
+	buf = strconv.AppendInt(buf, tok.ExpiresAt.Unix(), 10)
+	buf = append(buf, `,"token_type":"Bearer"}`...)
+	return append(buf, '\n')
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}
