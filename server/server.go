@@ -26,6 +26,20 @@ const (
 	MaxHeaderBytes = 16 << 10
 )
 
+// Time limits on a connection. The request head must arrive within
+// headerTimeout, and a request body within bodyTimeout of its head (the
+// gateway's uploads follow its idle timeout instead); an answer must be
+// written within writeTimeout (the gateway's streams extend theirs while
+// they flow); an idle keep-alive connection is closed after idleTimeout.
+// bodyTimeout is set per request, only when a body comes: a server-wide
+// ReadTimeout would arm a timer for every request, bodiless or not.
+var (
+	headerTimeout = 5 * time.Second
+	bodyTimeout   = 15 * time.Second
+	writeTimeout  = 30 * time.Second
+	idleTimeout   = 120 * time.Second
+)
+
 // Server serves the token API over a Broker. It is safe for concurrent
 // use.
 type Server struct {
@@ -181,6 +195,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if headerTooLarge(w, r) {
 		return
 	}
+	if r.ContentLength != 0 && r.Body != http.NoBody {
+		// Whether or not the handler reads it, the body (which net/http
+		// drains after the handler) must come in time.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyTimeout))
+	}
 	if badPath(r) {
 		writeError(w, http.StatusBadRequest, "bad_path", "the path has '..', '//', '.' segments or encoded separators; send a clean path", nil)
 		return
@@ -210,10 +229,9 @@ func badPath(r *http.Request) bool {
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	hs := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: headerTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}

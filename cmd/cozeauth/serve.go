@@ -118,7 +118,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
-	go memtune.Run(ctx, 2*time.Second)
+	go memtune.Run(ctx)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (pick another with --listen)", cfg.Listen, err)

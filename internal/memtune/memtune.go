@@ -2,29 +2,25 @@ package memtune
 
 import (
 	"context"
-	"math"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"time"
 )
 
-// Tuning: below Floor the default collector decides; above it the soft
-// limit is live × Ratio + Slack.
+// Tuning: the soft memory limit is max(Floor, live × Ratio + other +
+// Slack), other being the runtime's memory outside the heap (goroutine
+// stacks, collector metadata).
 const (
-	Floor = 64 << 20
+	Floor = 32 << 20
 	Ratio = 1.5
-	Slack = 16 << 20
+	Slack = 8 << 20
 )
 
-// Limit is the soft memory limit for a live heap of live bytes:
-// math.MaxInt64 (no limit) while the default collector's own target
-// (twice the live heap) stays under Floor.
-func Limit(live uint64) int64 {
-	if 2*live <= Floor {
-		return math.MaxInt64
-	}
-	return max(int64(float64(live)*Ratio)+Slack, Floor)
+// Limit is the soft memory limit for a live heap of live bytes when the
+// runtime holds other bytes outside the heap.
+func Limit(live, other uint64) int64 {
+	return max(int64(float64(live)*Ratio)+int64(other)+Slack, Floor)
 }
 
 // Enabled reports whether the user left memory tuning to cozeauth: it is
@@ -33,26 +29,75 @@ func Enabled(getenv func(string) string) bool {
 	return getenv("GOMEMLIMIT") == "" && getenv("GOGC") == ""
 }
 
-// Run adjusts the soft memory limit every interval until ctx ends, then
-// restores the limit it found. It does nothing when !Enabled(os.Getenv).
-func Run(ctx context.Context, interval time.Duration) {
+// The runtime/metrics read after each collection.
+var samples = []string{
+	"/gc/heap/live:bytes",
+	"/memory/classes/total:bytes",
+	"/memory/classes/heap/objects:bytes",
+	"/memory/classes/heap/unused:bytes",
+	"/memory/classes/heap/free:bytes",
+	"/memory/classes/heap/released:bytes",
+}
+
+// measure reads the live heap and the runtime's memory outside the heap.
+func measure(s []metrics.Sample) (live, other uint64) {
+	metrics.Read(s)
+	v := make([]uint64, len(s))
+	for i := range s {
+		if s[i].Value.Kind() == metrics.KindUint64 {
+			v[i] = s[i].Value.Uint64()
+		}
+	}
+	heap := v[2] + v[3] + v[4] + v[5]
+	if v[1] > heap {
+		other = v[1] - heap
+	}
+	return v[0], other
+}
+
+// Run paces the collector (see the package documentation) until ctx ends,
+// then restores the GC percentage and memory limit it found. It does
+// nothing when !Enabled(os.Getenv).
+func Run(ctx context.Context) {
 	if !Enabled(os.Getenv) {
 		return
 	}
-	before := debug.SetMemoryLimit(-1)
-	defer debug.SetMemoryLimit(before)
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	t := time.NewTicker(interval)
-	defer t.Stop()
+	s := make([]metrics.Sample, len(samples))
+	for i, name := range samples {
+		s[i].Name = name
+	}
+	// Set the limit before turning the ratio off: never a moment with
+	// neither.
+	beforeLimit := debug.SetMemoryLimit(Limit(measure(s)))
+	beforePercent := debug.SetGCPercent(-1)
+	defer func() {
+		debug.SetGCPercent(beforePercent)
+		debug.SetMemoryLimit(beforeLimit)
+	}()
+	gcs := make(chan struct{}, 1)
+	arm := func() {
+		// A fresh object, unreachable at once: its cleanup runs after the
+		// next collection and tells Run, which arms the next one.
+		runtime.AddCleanup(new(sentinel), func(ch chan struct{}) {
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+		}, gcs)
+	}
+	arm()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-gcs:
 		}
-		metrics.Read(sample)
-		if sample[0].Value.Kind() == metrics.KindUint64 {
-			debug.SetMemoryLimit(Limit(sample[0].Value.Uint64()))
-		}
+		debug.SetMemoryLimit(Limit(measure(s)))
+		arm()
 	}
 }
+
+// sentinel is the object whose cleanup marks a collection. It holds a
+// pointer so it is never one of the runtime's combined tiny allocations,
+// whose cleanups may not run.
+type sentinel struct{ _ *sentinel }
