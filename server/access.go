@@ -33,6 +33,7 @@ type access struct {
 	trustProxy bool
 	lastUsed   map[string]*atomic.Int64 // client name -> unix seconds
 	fixed      []string                 // session values of fixed-session policies: no trust caller may take them
+	lastHost   atomic.Pointer[string]   // the last Host header found known (knownHost), checked first
 
 	targets   map[string]*url.URL      // app -> API base
 	wsTargets map[string]*url.URL      // app -> WebSocket base

@@ -76,12 +76,12 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, acc *acces
 		return d
 	}
 	c.cred = cred.summary()
-	origin := r.Header.Get("Origin")
+	origin := first(r.Header["Origin"]) // canonical keys: no canonicalizing on the hot path
 	if acc.open {
 		switch {
 		case origin != "" && !loopbackOrigin(origin):
 			return openOriginDenied
-		case origin == "" && r.Header.Get("Sec-Fetch-Site") == "cross-site":
+		case origin == "" && first(r.Header["Sec-Fetch-Site"]) == "cross-site":
 			// An <img>, <script> or link on another site: a GET a browser
 			// sends with no Origin, but says is cross-site.
 			return openCrossSiteDenied
@@ -196,4 +196,13 @@ func nonEmpty(vs []string) []string {
 		}
 	}
 	return out
+}
+
+// first is a header's first value, as Header.Get gives it, from the
+// values under its canonical key.
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
 }

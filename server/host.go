@@ -79,24 +79,34 @@ func parseIP(n string) (netip.Addr, bool) {
 
 // knownHost reports whether hostport names a loopback address or a host
 // the operator allowed.
-func (s *Server) knownHost(hostport string) bool {
+func (s *Server) knownHost(hostport string) bool { return s.access.Load().knownHost(hostport) }
+
+func (acc *access) knownHost(hostport string) bool {
+	if last := acc.lastHost.Load(); last != nil && *last == hostport {
+		return true // the Host the clients use, already found known
+	}
 	n, ok := hostName(hostport)
 	if !ok {
 		return false
 	}
-	if loopbackName(n) || slices.Contains(s.edge().AllowedHosts, n) {
-		return true
+	allowed := acc.cfg.Access.AllowedHosts
+	known := loopbackName(n) || slices.Contains(allowed, n)
+	if !known {
+		if ip, ok := parseIP(n); ok && ip.Unmap().String() != n {
+			known = slices.Contains(allowed, ip.Unmap().String())
+		}
 	}
-	if ip, ok := parseIP(n); ok && ip.Unmap().String() != n {
-		return slices.Contains(s.edge().AllowedHosts, ip.Unmap().String())
+	if known {
+		h := hostport // a copy: taking hostport's address would move it to the heap on every call
+		acc.lastHost.Store(&h)
 	}
-	return false
+	return known
 }
 
 // checkHost refuses a request whose Host is not known, in open mode or
 // when allowed_hosts is configured.
 func (s *Server) checkHost(r *http.Request, acc *access) *policy.Denied {
-	if !acc.open && len(s.edge().AllowedHosts) == 0 || s.knownHost(r.Host) {
+	if !acc.open && len(acc.cfg.Access.AllowedHosts) == 0 || acc.knownHost(r.Host) {
 		return nil
 	}
 	h := r.Host

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -139,6 +140,25 @@ func TestLoopbackOrigin(t *testing.T) {
 	} {
 		if got := loopbackOrigin(o); got != want {
 			t.Errorf("loopbackOrigin(%q) = %v, want %v", o, got, want)
+		}
+	}
+}
+
+// The Host last found known is remembered per generation; an unknown Host
+// after it is still refused, and the remembered one passes again.
+func TestKnownHostRemembered(t *testing.T) {
+	f := newFixture(t)
+	s := mustNew(t, f.cfg, f.b, Options{})
+	for i, c := range []struct {
+		host string
+		want int
+	}{{"localhost:8080", 200}, {"evil.example", 403}, {"localhost:8080", 200}, {"127.0.0.1:8080", 200}, {"localhost.evil.example", 403}, {"localhost:8080", 200}} {
+		req := httptest.NewRequest("POST", "/token", nil)
+		req.Host = c.host
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != c.want {
+			t.Fatalf("request %d, Host %q: status %d, want %d", i, c.host, rec.Code, c.want)
 		}
 	}
 }

@@ -2,8 +2,10 @@ package prom
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,8 +31,8 @@ type Meter struct {
 	reg *prometheus.Registry
 
 	tokens       *prometheus.CounterVec
-	tokenMu      sync.RWMutex
-	tokenSeen    map[tokenLabels]prometheus.Counter // tokens' children, found without hashing labels
+	tokenMu      sync.Mutex                                         // adding to tokenSeen
+	tokenSeen    atomic.Pointer[map[tokenLabels]prometheus.Counter] // tokens' children; copied on write, read without a lock
 	denied       *prometheus.CounterVec
 	mints        *prometheus.CounterVec
 	mintSeconds  *prometheus.HistogramVec
@@ -50,7 +52,8 @@ var _ meter.Meter = (*Meter)(nil)
 // New returns a Meter whose registry holds its metrics and Go's runtime
 // (runtime/metrics included) and process collectors.
 func New() *Meter {
-	m := &Meter{reg: prometheus.NewRegistry(), tokenSeen: map[tokenLabels]prometheus.Counter{}}
+	m := &Meter{reg: prometheus.NewRegistry()}
+	m.tokenSeen.Store(&map[tokenLabels]prometheus.Counter{})
 	f := func(c prometheus.Collector) { m.reg.MustRegister(c) }
 	m.tokens = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "token_requests_total",
 		Help: "Token requests answered, by app, policy, outcome (hit, mint, denied, error) and code (the denial or error code)."},
@@ -144,17 +147,18 @@ func (g *grantsCollector) Collect(ch chan<- prometheus.Metric) {
 type tokenLabels struct{ app, policy, outcome, code string }
 
 // Token counts one token request. It runs on every token handed out, so
-// it keeps the series it has seen in a map of its own: the labels are
-// bounded (see meter.Meter), and so is the map.
+// it finds the series in a map of its own, read with one atomic load (no
+// lock whose cache line every core would write): the labels are bounded
+// (see meter.Meter), and so is the map, copied when a series is added.
 func (m *Meter) Token(app, policy, outcome, code string) {
 	k := tokenLabels{app, policy, outcome, code}
-	m.tokenMu.RLock()
-	c := m.tokenSeen[k]
-	m.tokenMu.RUnlock()
+	c := (*m.tokenSeen.Load())[k]
 	if c == nil {
 		c = m.tokens.WithLabelValues(app, policy, outcome, code)
 		m.tokenMu.Lock()
-		m.tokenSeen[k] = c
+		seen := maps.Clone(*m.tokenSeen.Load())
+		seen[k] = c
+		m.tokenSeen.Store(&seen)
 		m.tokenMu.Unlock()
 	}
 	c.Inc()

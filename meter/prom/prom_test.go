@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,5 +70,39 @@ func TestGrantsFailureKeepsTheRest(t *testing.T) {
 	text := scrape(t, m)
 	if !strings.Contains(text, `cozeauth_reloads_total{result="applied"} 1`) || !strings.Contains(text, "go_goroutines") {
 		t.Fatalf("scrape with a failing grant store:\n%s", text)
+	}
+}
+
+// Token requests counted from many goroutines at once, some label sets
+// new (added to the meter's own map while others read it), all land in
+// their series.
+func TestTokenCountsConcurrently(t *testing.T) {
+	m := New()
+	outcomes := []string{"hit", "mint", "denied", "error"}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 1000 {
+				m.Token("app", "p"+strconv.Itoa(i%3), outcomes[(g+i)%len(outcomes)], "")
+			}
+		})
+	}
+	wg.Wait()
+	text := scrape(t, m)
+	total := 0
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "cozeauth_token_requests_total{") {
+			n, err := strconv.Atoi(line[strings.LastIndexByte(line, ' ')+1:])
+			if err != nil {
+				t.Fatalf("%q: %v", line, err)
+			}
+			total += n
+		}
+	}
+	if total != 8000 {
+		t.Fatalf("token requests counted: %d, want 8000", total)
+	}
+	if !strings.Contains(text, `cozeauth_token_requests_total{app="app",code="",outcome="hit",policy="p0"}`) {
+		t.Fatal("a label set is missing from the scrape")
 	}
 }
