@@ -216,6 +216,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // badPath spots path tricks before the router cleans (and redirects) them.
 func badPath(r *http.Request) bool {
 	p := r.URL.EscapedPath()
+	return !plainPath(p) && trickyPath(p)
+}
+
+// plainPath reports whether p has none of what a trick needs — a '.', a
+// '%', a '\\' or "//" — in one pass: the common case, decided without
+// trickyPath's searches.
+func plainPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '.' || c == '%' || c == '\\':
+			return false
+		case c == '/' && i > 0 && p[i-1] == '/':
+			return false
+		}
+	}
+	return true
+}
+
+// trickyPath reports whether the escaped path p has "//", "." or ".."
+// segments, or an encoded dot, slash or backslash, or a backslash.
+func trickyPath(p string) bool {
 	if strings.Contains(p, "//") || strings.Contains(p, "/./") || strings.Contains(p, "/../") ||
 		strings.HasSuffix(p, "/..") || strings.HasSuffix(p, "/.") {
 		return true
