@@ -24,20 +24,21 @@ const answerSlots = 256
 type answer struct {
 	tok  *coze.Token
 	body []byte
+	tail atomic.Pointer[auditTail] // the token's audit line attributes, last rendered (see Server.audit)
 }
 
 func newAnswers() *answers { return &answers{seed: maphash.MakeSeed()} }
 
-// body is tok's answer: {"access_token","expires_in","token_type"} and a
-// newline. The caller must not modify it.
-func (a *answers) body(tok *coze.Token) []byte {
+// get returns tok's answer; its body is {"access_token","expires_in",
+// "token_type"} and a newline, which the caller must not modify.
+func (a *answers) get(tok *coze.Token) *answer {
 	slot := &a.slots[maphash.Comparable(a.seed, tok)%answerSlots]
 	if an := slot.Load(); an != nil && an.tok == tok {
-		return an.body
+		return an
 	}
-	b := renderAnswer(tok)
-	slot.Store(&answer{tok: tok, body: b})
-	return b
+	an := &answer{tok: tok, body: renderAnswer(tok)}
+	slot.Store(an)
+	return an
 }
 
 // renderAnswer renders tok's answer. expires_in is the absolute epoch

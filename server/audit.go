@@ -26,8 +26,10 @@ import (
 
 // audit writes the line of a token handed out — who, under which policy,
 // for which app, session and scope, until when, and whether it was a
-// cache hit or a mint — never the token.
-func (s *Server) audit(c *caller, req broker.Request, tok *coze.Token, out broker.Outcome) {
+// cache hit or a mint — never the token. an, when not nil, is tok's
+// rendered answer, where the line's attributes are kept for the next
+// line about the same token (see auditTail).
+func (s *Server) audit(c *caller, req broker.Request, tok *coze.Token, out broker.Outcome, an *answer) {
 	if s.auditLog == nil {
 		return
 	}
@@ -35,10 +37,24 @@ func (s *Server) audit(c *caller, req broker.Request, tok *coze.Token, out broke
 	// when the handler allows (serve's does), else through slog.
 	if h, ok := s.auditLog.Handler().(*logwriter.Handler); ok {
 		if l := h.Line("token"); l != nil {
+			acc := s.access.Load() // sessionAttr's settings
+			if an != nil {
+				if t := an.tail.Load(); t != nil && t.matches(acc, c, req, out) {
+					l.Append(t.text).Write()
+					return
+				}
+			}
+			mark := l.Mark()
 			l.Str("client", c.client).Str("policy", c.policyName()).Str("ip", c.ip).
 				Str("app", req.App).Str("session", s.sessionAttr(req.Session).Value.String()).
 				Str("scope", scopeDigest(req.Scope)).Int("duration", int64(req.Duration)).
 				Time("expires", tok.ExpiresAt).Str("source", out.String())
+			if an != nil {
+				if text := l.Since(mark); text != nil {
+					an.tail.Store(&auditTail{acc: acc, client: c.client, policy: c.policyName(), ip: c.ip,
+						app: req.App, session: req.Session, scope: req.Scope, duration: req.Duration, out: out, text: text})
+				}
+			}
 			if l.Write() {
 				return
 			}
@@ -49,6 +65,25 @@ func (s *Server) audit(c *caller, req broker.Request, tok *coze.Token, out broke
 		slog.String("app", req.App), s.sessionAttr(req.Session),
 		slog.String("scope", scopeDigest(req.Scope)), slog.Int("duration", req.Duration),
 		slog.Time("expires", tok.ExpiresAt), slog.String("source", out.String()))
+}
+
+// auditTail is the attributes of a token's last audit line, rendered, and
+// what they were rendered from. The same caller asking for the same
+// token again (a hot session's every cache hit) writes them as they are:
+// no session hashing, scope digest or formatting per request. A reload
+// (another generation, so perhaps other session hashing) renders anew.
+type auditTail struct {
+	acc                              *access
+	client, policy, ip, app, session string
+	scope                            *coze.Scope
+	duration                         int
+	out                              broker.Outcome
+	text                             []byte
+}
+
+func (t *auditTail) matches(acc *access, c *caller, req broker.Request, out broker.Outcome) bool {
+	return t.acc == acc && t.out == out && t.duration == req.Duration && t.scope == req.Scope &&
+		t.client == c.client && t.ip == c.ip && t.app == req.App && t.session == req.Session && t.policy == c.policyName()
 }
 
 // deny audits a refusal and answers it. c may be nil or partly filled

@@ -51,11 +51,12 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	if out == broker.Hit {
 		outcome = meter.Hit
 	}
-	s.audit(c, req, tok, out)
+	an := s.answers.get(tok)
+	s.audit(c, req, tok, out, an)
 	h := w.Header()
 	h["Content-Type"] = jsonCT
 	h["Cache-Control"] = noStore
-	_, _ = w.Write(s.answers.body(tok))
+	_, _ = w.Write(an.body)
 }
 
 var (

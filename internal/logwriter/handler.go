@@ -181,6 +181,27 @@ func (l *Line) Time(key string, t time.Time) *Line {
 	return l
 }
 
+// Mark is where the attributes added next begin (see Since).
+func (l *Line) Mark() int { return len(l.buf) }
+
+// Since returns a copy of the attributes added after mark, as this
+// Handler writes them, for Append to add to a later line of the same
+// Handler; nil when one of them needed the ordinary path.
+func (l *Line) Since(mark int) []byte {
+	if !l.ok || mark < 0 || mark > len(l.buf) {
+		return nil
+	}
+	return append([]byte(nil), l.buf[mark:]...)
+}
+
+// Append adds attributes rendered by Since from a line of the same
+// Handler: a caller that writes the same attributes again and again
+// renders them once.
+func (l *Line) Append(rendered []byte) *Line {
+	l.buf = append(l.buf, rendered...)
+	return l
+}
+
 // Write ends the line and queues it, reporting true; or, when a value
 // needed the ordinary path, writes nothing and reports false: log the
 // line through slog instead. The Line must not be used afterwards.

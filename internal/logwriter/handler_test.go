@@ -122,3 +122,36 @@ func TestLineTimeCache(t *testing.T) {
 		}
 	}
 }
+
+// Attributes rendered once (Mark, Since) and appended to later lines
+// (Append) make the same lines as adding them each time; a value that
+// needs slog's path renders nothing to reuse.
+func TestLineAppendRendered(t *testing.T) {
+	for _, asJSON := range []bool{false, true} {
+		var a, b bytes.Buffer
+		wa, wb := New(&a, Options{}), New(&b, Options{})
+		ha, hb := NewHandler(wa, asJSON), NewHandler(wb, asJSON)
+		at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+		exp := at.Add(15 * time.Minute)
+		first := ha.lineAt(at, "token")
+		mark := first.Mark()
+		first.Str("client", "alpha").Str("session", "").Int("duration", 900).Time("expires", exp)
+		rendered := first.Since(mark)
+		first.Write()
+		for i := range 3 {
+			ha.lineAt(at.Add(time.Duration(i)*time.Second), "token").Append(rendered).Write()
+		}
+		for i := -1; i < 3; i++ {
+			hb.lineAt(at.Add(time.Duration(max(i, 0))*time.Second), "token").Str("client", "alpha").Str("session", "").Int("duration", 900).Time("expires", exp).Write()
+		}
+		wa.Close()
+		wb.Close()
+		if a.String() != b.String() {
+			t.Errorf("json=%v: appended\n%s\nbuilt each time\n%s", asJSON, a.String(), b.String())
+		}
+		l := ha.lineAt(at, "token")
+		if m := l.Mark(); l.Str("client", "needs quoting").Since(m) != nil {
+			t.Errorf("json=%v: Since rendered a value the fast path cannot write", asJSON)
+		}
+	}
+}
