@@ -151,6 +151,13 @@ func New(sources map[string]Source, o Options) *Broker {
 // the one mint in flight for r's key. A token inside its refresh-ahead
 // window is still served while a background mint replaces it.
 func (b *Broker) Token(ctx context.Context, r Request) (*coze.Token, Outcome, error) {
+	return b.TokenAt(ctx, r, time.Now())
+}
+
+// TokenAt is Token for a caller that has just read the clock for itself
+// (the token handler, for its audit line): the broker judges freshness at
+// at instead of reading the clock again.
+func (b *Broker) TokenAt(ctx context.Context, r Request, at time.Time) (*coze.Token, Outcome, error) {
 	set := b.set.Load()
 	flight := set.flights[r.App]
 	if flight == nil {
@@ -159,7 +166,7 @@ func (b *Broker) Token(ctx context.Context, r Request) (*coze.Token, Outcome, er
 	// A hit looks the key up without making it a string.
 	var kb [128]byte
 	kbuf := r.appendKey(kb[:0])
-	now := time.Now().UnixNano()
+	now := at.UnixNano()
 	if e := b.cache.getBytes(kbuf); e != nil {
 		e.lastUse.Store(now)
 		st := e.st.Load()

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/coze"
@@ -29,14 +30,14 @@ import (
 // cache hit or a mint — never the token. an, when not nil, is tok's
 // rendered answer, where the line's attributes are kept for the next
 // line about the same token (see auditTail).
-func (s *Server) audit(c *caller, req broker.Request, tok *coze.Token, out broker.Outcome, an *answer) {
+func (s *Server) audit(at time.Time, c *caller, req broker.Request, tok *coze.Token, out broker.Outcome, an *answer) {
 	if s.auditLog == nil {
 		return
 	}
 	// Every token handed out writes this line: build it by appending
 	// when the handler allows (serve's does), else through slog.
 	if h, ok := s.auditLog.Handler().(*logwriter.Handler); ok {
-		if l := h.Line("token"); l != nil {
+		if l := h.LineAt(at, "token"); l != nil {
 			acc := s.access.Load() // sessionAttr's settings
 			if an != nil {
 				if t := an.tail.Load(); t != nil && t.matches(acc, c, req, out) {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/cozeauth/cozeauth/broker"
 	"github.com/cozeauth/cozeauth/config"
@@ -41,7 +42,8 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 			Msg: "app " + req.App + " holds a personal access token, which the token API never hands out: call the Coze API through this server's gateway (or give the caller's policy hand_out_pat: true)"})
 		return
 	}
-	tok, out, err := s.broker.Token(r.Context(), req)
+	now := time.Now() // one reading for the broker and the audit line
+	tok, out, err := s.broker.TokenAt(r.Context(), req, now)
 	if err != nil {
 		outcome = meter.Error
 		s.writeMintError(w, r, req.App, err)
@@ -52,7 +54,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		outcome = meter.Hit
 	}
 	an := s.answers.get(tok)
-	s.audit(c, req, tok, out, an)
+	s.audit(now, c, req, tok, out, an)
 	h := w.Header()
 	h["Content-Type"] = jsonCT
 	h["Cache-Control"] = noStore

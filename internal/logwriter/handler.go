@@ -120,10 +120,11 @@ var linePool = sync.Pool{New: func() any { return &Line{buf: make([]byte, 0, 512
 // when the fast path cannot be used (a group, an attribute of WithAttrs
 // that needs quoting, INFO not enabled): then log through slog.
 func (h *Handler) Line(msg string) *Line {
-	return h.lineAt(time.Now(), msg)
+	return h.LineAt(time.Now(), msg)
 }
 
-func (h *Handler) lineAt(t time.Time, msg string) *Line {
+// LineAt is Line stamped t, for a caller that has just read the clock.
+func (h *Handler) LineAt(t time.Time, msg string) *Line {
 	if !h.fast || !simple(msg) || !h.inner.Enabled(context.Background(), slog.LevelInfo) || !yearOK(t) {
 		return nil
 	}

@@ -17,7 +17,7 @@ func render(t *testing.T, asJSON bool, at time.Time, client, session string, n i
 	fw, sw := New(&fb, Options{}), New(&sb, Options{})
 	fh := NewHandler(fw, asJSON).WithAttrs([]slog.Attr{slog.String("log", "audit")}).(*Handler)
 	sh := NewHandler(sw, asJSON).WithAttrs([]slog.Attr{slog.String("log", "audit")})
-	if l := fh.lineAt(at, "token"); l != nil {
+	if l := fh.LineAt(at, "token"); l != nil {
 		l.Str("client", client).Str("session", session).Int("duration", n).Time("expires", exp)
 		l.Write()
 	}
@@ -110,7 +110,7 @@ func TestLineTimeCache(t *testing.T) {
 			base.In(time.FixedZone("X", 7200)), base.Add(time.Hour), before1970, before1970.Add(300 * time.Microsecond), before1970.Add(time.Millisecond),
 			time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC), time.Date(9999, 12, 31, 23, 58, 0, 0, time.FixedZone("E", -3600))}
 		for _, at := range times {
-			fh.lineAt(at, "token").Time("expires", at.Add(time.Minute)).Write()
+			fh.LineAt(at, "token").Time("expires", at.Add(time.Minute)).Write()
 			r := slog.NewRecord(at, slog.LevelInfo, "token", 0)
 			r.AddAttrs(slog.Time("expires", at.Add(time.Minute)))
 			sh.Handle(context.Background(), r)
@@ -133,23 +133,23 @@ func TestLineAppendRendered(t *testing.T) {
 		ha, hb := NewHandler(wa, asJSON), NewHandler(wb, asJSON)
 		at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 		exp := at.Add(15 * time.Minute)
-		first := ha.lineAt(at, "token")
+		first := ha.LineAt(at, "token")
 		mark := first.Mark()
 		first.Str("client", "alpha").Str("session", "").Int("duration", 900).Time("expires", exp)
 		rendered := first.Since(mark)
 		first.Write()
 		for i := range 3 {
-			ha.lineAt(at.Add(time.Duration(i)*time.Second), "token").Append(rendered).Write()
+			ha.LineAt(at.Add(time.Duration(i)*time.Second), "token").Append(rendered).Write()
 		}
 		for i := -1; i < 3; i++ {
-			hb.lineAt(at.Add(time.Duration(max(i, 0))*time.Second), "token").Str("client", "alpha").Str("session", "").Int("duration", 900).Time("expires", exp).Write()
+			hb.LineAt(at.Add(time.Duration(max(i, 0))*time.Second), "token").Str("client", "alpha").Str("session", "").Int("duration", 900).Time("expires", exp).Write()
 		}
 		wa.Close()
 		wb.Close()
 		if a.String() != b.String() {
 			t.Errorf("json=%v: appended\n%s\nbuilt each time\n%s", asJSON, a.String(), b.String())
 		}
-		l := ha.lineAt(at, "token")
+		l := ha.LineAt(at, "token")
 		if m := l.Mark(); l.Str("client", "needs quoting").Since(m) != nil {
 			t.Errorf("json=%v: Since rendered a value the fast path cannot write", asJSON)
 		}
