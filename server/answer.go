@@ -2,8 +2,10 @@ package server
 
 import (
 	"hash/maphash"
+	"net/http"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/cozeauth/cozeauth/coze"
 )
@@ -69,4 +71,26 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 	}
 	return append(b, '"')
+}
+
+// dateHeader is the Date header of answers, formatted once per second
+// from the clock reading the handler already has: net/http would read the
+// clock and format the date again for every answer that lacks one.
+type dateHeader struct{ last atomic.Pointer[dateValue] }
+
+type dateValue struct {
+	sec int64
+	hdr []string
+}
+
+// at is the Date header value for now (http.TimeFormat, whole seconds);
+// the caller must not modify it.
+func (d *dateHeader) at(now time.Time) []string {
+	sec := now.Unix()
+	if v := d.last.Load(); v != nil && v.sec == sec {
+		return v.hdr
+	}
+	v := &dateValue{sec: sec, hdr: []string{now.UTC().Format(http.TimeFormat)}}
+	d.last.Store(v)
+	return v.hdr
 }

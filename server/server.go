@@ -62,6 +62,7 @@ type Server struct {
 	devices    deviceTable  // device logins under way (POST /connect for device apps)
 
 	answers   *answers     // rendered answers of the tokens handed out last
+	dates     dateHeader   // the Date header of token answers
 	met       meter.Meter  // metrics; meter.Nop when none
 	accessLog *slog.Logger // one line per request; nil for none
 	recent    *recentRing  // recent denials and errors, for /status

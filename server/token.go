@@ -58,6 +58,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h["Content-Type"] = jsonCT
 	h["Cache-Control"] = noStore
+	h["Date"] = s.dates.at(now)
 	_, _ = w.Write(an.body)
 }
 
