@@ -28,7 +28,10 @@
 #
 # Environment (defaults): BENCH_DURATION (10s), BENCH_CONNS (64),
 # BENCH_WARMUP (2s), BENCH_ROUNDS (5), BENCH_WRK_THREADS (2),
-# BENCH_KEEP (set: keep the temp dir with logs and raw results).
+# BENCH_KEEP (set: keep the temp dir with logs and raw results),
+# BENCH_GOGC (unset: run the cozeauth servers, and only them, with this
+# GOGC, which turns off serve's own collector pacing; GOGC=100 is Go's
+# default pacing, to measure what the pacing is worth).
 #
 # wrk: installed with `apt-get install -y wrk` when missing and running as
 # root; otherwise the script says so and stops.
@@ -61,7 +64,7 @@ fi
 
 build cmd/cozeauth bench/hello bench/load
 echo "== machine: $(machine); $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
-echo "   conns=$CONNS duration=$DURATION warmup=$WARMUP rounds=$ROUNDS wrk threads=$WRK_THREADS"
+echo "   conns=$CONNS duration=$DURATION warmup=$WARMUP rounds=$ROUNDS wrk threads=$WRK_THREADS${BENCH_GOGC:+ cozeauth GOGC=$BENCH_GOGC}"
 
 start_emulator
 "$tmp/hello" -listen 127.0.0.1:0 2>"$tmp/hello.log" &
@@ -77,7 +80,7 @@ start_serve() {
 	local name=$1
 	shift
 	env COZEAUTH_CONFIG= CLIENT_ID=1170000000000 KID=bench-kid PRIVATE_KEY_FILE="$tmp/keys/private_key.pem" \
-		COZE_API_BASE="$emu_base" AUDIENCE=api.coze.cn \
+		COZE_API_BASE="$emu_base" AUDIENCE=api.coze.cn ${BENCH_GOGC:+GOGC=$BENCH_GOGC} \
 		"$tmp/cozeauth" serve --listen 127.0.0.1:0 "$@" >"$tmp/$name.out" 2>"$tmp/$name.log" &
 	pids+=("$!")
 	srv_pid=$!
