@@ -11,17 +11,6 @@ import (
 	"github.com/cozeauth/cozeauth/meter/prom"
 )
 
-// headerOnly is a ResponseWriter that keeps headers and status and
-// discards the body, so allocations counted are the handler's own.
-type headerOnly struct {
-	h      http.Header
-	status int
-}
-
-func (w *headerOnly) Header() http.Header         { return w.h }
-func (w *headerOnly) Write(p []byte) (int, error) { return len(p), nil }
-func (w *headerOnly) WriteHeader(code int)        { w.status = code }
-
 // A cache hit — the path every token handed out from the cache takes,
 // with the audit line and the Prometheus meter on as serve runs them —
 // allocates nothing per request of its own: the caller stays on the
