@@ -31,7 +31,10 @@
 # BENCH_KEEP (set: keep the temp dir with logs and raw results),
 # BENCH_GOGC (unset: run the cozeauth servers, and only them, with this
 # GOGC, which turns off serve's own collector pacing; GOGC=100 is Go's
-# default pacing, to measure what the pacing is worth).
+# default pacing, to measure what the pacing is worth), BENCH_AUDIT_LOG
+# (unset: the "audit" server writes its audit log to stderr, a file in
+# the temp dir; set: to this path instead, e.g. /dev/null to measure the
+# lines without the file system's cost).
 #
 # wrk: installed with `apt-get install -y wrk` when missing and running as
 # root; otherwise the script says so and stops.
@@ -64,7 +67,7 @@ fi
 
 build cmd/cozeauth bench/hello bench/load
 echo "== machine: $(machine); $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
-echo "   conns=$CONNS duration=$DURATION warmup=$WARMUP rounds=$ROUNDS wrk threads=$WRK_THREADS${BENCH_GOGC:+ cozeauth GOGC=$BENCH_GOGC}"
+echo "   conns=$CONNS duration=$DURATION warmup=$WARMUP rounds=$ROUNDS wrk threads=$WRK_THREADS${BENCH_GOGC:+ cozeauth GOGC=$BENCH_GOGC}${BENCH_AUDIT_LOG:+ audit log to $BENCH_AUDIT_LOG}"
 
 start_emulator
 "$tmp/hello" -listen 127.0.0.1:0 2>"$tmp/hello.log" &
@@ -87,7 +90,7 @@ start_serve() {
 	srv_base=$(wait_for "$tmp/$name.log" 'msg=serving addr=http://127\.0\.0\.1:[0-9]+' | sed 's/.*addr=//')
 	wait_ok "$srv_base/healthz"
 }
-start_serve audit
+start_serve audit ${BENCH_AUDIT_LOG:+--audit-log "$BENCH_AUDIT_LOG"}
 audit_base=$srv_base audit_pid=$srv_pid
 start_serve quiet --audit-log off
 quiet_base=$srv_base quiet_pid=$srv_pid
@@ -169,7 +172,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	done
 done
 sleep 1 # one flush interval (200 ms) and more: every line is out
-lines=$(($(grep -c 'msg=token' "$tmp/audit.log") - lines_before))
+lines=$(($(grep -c 'msg=token' "$tmp/audit.log" || true) - lines_before))
 dropped=$(curl -fsS "$audit_base/metrics" | awk '$1 == "cozeauth_audit_dropped_lines_total" { print $2 }')
 audit_mb=$(du -m "$tmp/audit.log" | cut -f1)
 
@@ -183,7 +186,7 @@ echo "audit/quiet (the audit log's own cost): wrk median $(median "${wrk_cost[@]
 for tool in wrk load; do
 	echo "server CPU per request, $tool, us: hello $(cpu_us "$tool" hello) / audit $(cpu_us "$tool" audit) / quiet $(cpu_us "$tool" quiet)"
 done
-echo "audit lines written: $lines ($audit_mb MB); dropped: ${dropped:-?}"
+echo "audit lines written${BENCH_AUDIT_LOG:+ to stderr (the lines went to $BENCH_AUDIT_LOG)}: $lines ($audit_mb MB); dropped: ${dropped:-?}"
 echo
 fail=0
 check "hot path with audit on, wrk: >= $TARGET x hello" "$(ok awk -v a="$wrk_med" -v t="$TARGET" 'BEGIN { exit !(a >= t) }')" "median ratio $wrk_med over $ROUNDS rounds"
