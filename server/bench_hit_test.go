@@ -22,6 +22,15 @@ func (w *headerOnly) Header() http.Header         { return w.h }
 func (w *headerOnly) Write(p []byte) (int, error) { return len(p), nil }
 func (w *headerOnly) WriteHeader(code int)        { w.status = code }
 
+// observedServer is a Server for f's apps as serve runs one: the audit log
+// through logwriter (to io.Discard) and the Prometheus meter on.
+func observedServer(t testing.TB, f *fixture) *Server {
+	w := logwriter.New(io.Discard, logwriter.Options{})
+	t.Cleanup(func() { w.Close() })
+	m := prom.New()
+	return mustNew(t, f.cfg, f.b, Options{Log: f.logger, Audit: slog.New(logwriter.NewHandler(w, false)).With("log", "audit"), Meter: m, Metrics: m.Handler()})
+}
+
 // BenchmarkTokenHitServed is Server.ServeHTTP for a cache hit as serve
 // runs it (audit log through logwriter, Prometheus meter on), with a
 // ResponseWriter that costs nothing, on one goroutine: the token path's
@@ -29,11 +38,7 @@ func (w *headerOnly) WriteHeader(code int)        { w.status = code }
 //
 //	go test -run '^$' -bench TokenHitServed -cpu 1 -count 5 ./server
 func BenchmarkTokenHitServed(b *testing.B) {
-	f := newFixture(b)
-	w := logwriter.New(io.Discard, logwriter.Options{})
-	b.Cleanup(func() { w.Close() })
-	m := prom.New()
-	h := mustNew(b, f.cfg, f.b, Options{Log: f.logger, Audit: slog.New(logwriter.NewHandler(w, false)).With("log", "audit"), Meter: m, Metrics: m.Handler()})
+	h := observedServer(b, newFixture(b))
 	req := httptest.NewRequest("POST", "/token", nil)
 	req.RemoteAddr = "127.0.0.1:5555"
 	req.Host = "127.0.0.1:8080"

@@ -2,27 +2,12 @@ package server
 
 import (
 	"bufio"
-	"context"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
-
-// serveOn runs s on a loopback listener until the test ends; it returns
-// the address.
-func serveOn(t *testing.T, s *Server) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln, time.Second) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String()
-}
 
 // A client that announces a body and never sends it is cut off after
 // bodyTimeout, on a path that reads the body (POST /token) and on one
@@ -32,8 +17,7 @@ func TestStalledBodyTimesOut(t *testing.T) {
 	old := bodyTimeout
 	bodyTimeout = 300 * time.Millisecond
 	t.Cleanup(func() { bodyTimeout = old })
-	f := newFixture(t)
-	addr := serveOn(t, mustNew(t, f.cfg, f.b, Options{}))
+	addr := strings.TrimPrefix(startServe(t, newFixture(t)), "http://")
 
 	for _, head := range []string{
 		"POST /token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",

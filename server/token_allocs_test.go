@@ -1,14 +1,9 @@
 package server
 
 import (
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-
-	"github.com/cozeauth/cozeauth/internal/logwriter"
-	"github.com/cozeauth/cozeauth/meter/prom"
 )
 
 // A cache hit — the path every token handed out from the cache takes,
@@ -18,11 +13,7 @@ import (
 // answer is rendered once per token. (net/http's own per-request
 // allocations are not counted here.)
 func TestTokenHitAllocatesNothing(t *testing.T) {
-	f := newFixture(t)
-	w := logwriter.New(io.Discard, logwriter.Options{})
-	t.Cleanup(func() { w.Close() })
-	m := prom.New()
-	h := mustNew(t, f.cfg, f.b, Options{Log: f.logger, Audit: slog.New(logwriter.NewHandler(w, false)).With("log", "audit"), Meter: m, Metrics: m.Handler()})
+	h := observedServer(t, newFixture(t))
 	req := httptest.NewRequest("POST", "/token", nil)
 	req.Header.Set("X-User-ID", "hot")
 	rw := &headerOnly{h: make(http.Header, 8)}
