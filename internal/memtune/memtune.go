@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"sync/atomic"
 )
 
 // Tuning: the soft memory limit is max(Floor, live × Ratio + other +
@@ -55,13 +56,20 @@ func measure(s []metrics.Sample) (live, other uint64) {
 	return v[0], other
 }
 
+// tuning is set while a Run paces the collector: the settings are the
+// process's, so one Run at a time owns them.
+var tuning atomic.Bool
+
 // Run paces the collector (see the package documentation) until ctx ends,
 // then restores the GC percentage and memory limit it found. It does
-// nothing when !Enabled(os.Getenv).
+// nothing when !Enabled(os.Getenv), or while another Run in the process
+// is pacing (two servers in one process: the first one paces, and the
+// settings it restores are the ones it found).
 func Run(ctx context.Context) {
-	if !Enabled(os.Getenv) {
+	if !Enabled(os.Getenv) || !tuning.CompareAndSwap(false, true) {
 		return
 	}
+	defer tuning.Store(false)
 	s := make([]metrics.Sample, len(samples))
 	for i, name := range samples {
 		s[i].Name = name

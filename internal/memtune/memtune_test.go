@@ -144,3 +144,34 @@ func TestLimitFollowsTheLiveHeap(t *testing.T) {
 		t.Fatalf("GC percent %d while Run paces the collector, want off (-1)", p)
 	}
 }
+
+// Two Runs at once (two servers in one process): one paces, and when both
+// have ended the process has the settings it had before either.
+func TestConcurrentRunsRestoreTheOriginalSettings(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	beforeLimit, beforePercent := debug.SetMemoryLimit(-1), debug.SetGCPercent(-1)
+	debug.SetGCPercent(beforePercent)
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	done1, done2 := make(chan struct{}), make(chan struct{})
+	go func() { Run(ctx1); close(done1) }()
+	for debug.SetMemoryLimit(-1) == beforeLimit {
+		time.Sleep(time.Millisecond)
+	}
+	go func() { Run(ctx2); close(done2) }()
+	select {
+	case <-done2: // the second one saw the first pacing and returned
+	case <-time.After(10 * time.Second):
+		t.Fatal("a second Run kept running while the first paces")
+	}
+	cancel1()
+	<-done1
+	cancel2()
+	if got := debug.SetMemoryLimit(-1); got != beforeLimit {
+		t.Errorf("limit %d after both Runs, want %d", got, beforeLimit)
+	}
+	if got := debug.SetGCPercent(beforePercent); got != beforePercent {
+		t.Errorf("GC percent %d after both Runs, want %d", got, beforePercent)
+	}
+}
