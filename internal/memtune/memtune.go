@@ -9,19 +9,22 @@ import (
 	"sync/atomic"
 )
 
-// Tuning: the soft memory limit is max(Floor, live × Ratio + other +
-// Slack), other being the runtime's memory outside the heap (goroutine
-// stacks, collector metadata).
+// Tuning: the soft memory limit is the largest of Floor, live × Ratio +
+// Slack, and live + other + Slack, other being the runtime's memory
+// outside the heap (goroutine stacks, collector metadata). The limit
+// counts all of the runtime's memory, so the second term keeps a large
+// cache within half again of what it holds; the third keeps Slack of room
+// when stacks are many.
 const (
 	Floor = 32 << 20
 	Ratio = 1.5
-	Slack = 8 << 20
+	Slack = 16 << 20
 )
 
 // Limit is the soft memory limit for a live heap of live bytes when the
 // runtime holds other bytes outside the heap.
 func Limit(live, other uint64) int64 {
-	return max(int64(float64(live)*Ratio)+int64(other)+Slack, Floor)
+	return max(Floor, int64(float64(live)*Ratio)+Slack, int64(live+other)+Slack)
 }
 
 // Enabled reports whether the user left memory tuning to cozeauth: it is

@@ -15,11 +15,11 @@ func TestLimit(t *testing.T) {
 		want        int64
 	}{
 		{0, 0, Floor},
-		{4 << 20, 6 << 20, Floor}, // a small server: the floor
-		{16 << 20, 6 << 20, 24<<20 + 6<<20 + Slack},
-		{48 << 20, 8 << 20, 72<<20 + 8<<20 + Slack}, // 100,000 cached sessions
-		{1 << 30, 8 << 20, 1536<<20 + 8<<20 + Slack},
-		{4 << 20, 200 << 20, 6<<20 + 200<<20 + Slack}, // many goroutine stacks
+		{4 << 20, 6 << 20, Floor},                     // a small server: the floor
+		{16 << 20, 6 << 20, 24<<20 + Slack},           // half again of the heap, plus Slack
+		{48 << 20, 10 << 20, 72<<20 + Slack},          // 100,000 cached sessions: 88 MiB
+		{1 << 30, 8 << 20, 1536<<20 + Slack},          // a large cache
+		{4 << 20, 200 << 20, 4<<20 + 200<<20 + Slack}, // many goroutine stacks
 	}
 	for _, tt := range tests {
 		got := Limit(tt.live, tt.other)
@@ -29,7 +29,7 @@ func TestLimit(t *testing.T) {
 		// The limit always leaves room above the live heap and the rest
 		// of the runtime's memory, so the collector cannot spin on a limit
 		// it cannot meet.
-		if got < int64(tt.live+tt.other)+Slack {
+		if got < int64(tt.live+tt.other)+Slack || got < Floor {
 			t.Errorf("Limit(%d, %d) = %d leaves less than %d of headroom", tt.live, tt.other, got, Slack)
 		}
 	}
