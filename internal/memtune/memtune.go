@@ -27,6 +27,22 @@ func Limit(live, other uint64) int64 {
 	return max(Floor, int64(float64(live)*Ratio)+Slack, int64(live+other)+Slack)
 }
 
+// Small is the live heap under which the limit alone paces the collector
+// (Percent -1): the heap grows to Floor between collections. Above it Go's
+// own ratio (GOGC=100) comes back, capped by the limit, as a large cache
+// is collected best: with the ratio alone, a cache growing between two
+// collections would run up to the limit each time.
+const Small = Floor / 2
+
+// Percent is the GC percentage for a live heap of live bytes: off (-1)
+// below Small, Go's default 100 above.
+func Percent(live uint64) int {
+	if live < Small {
+		return -1
+	}
+	return 100
+}
+
 // Enabled reports whether the user left memory tuning to cozeauth: it is
 // off when GOMEMLIMIT or GOGC is set in the environment.
 func Enabled(getenv func(string) string) bool {
@@ -79,8 +95,9 @@ func Run(ctx context.Context) {
 	}
 	// Set the limit before turning the ratio off: never a moment with
 	// neither.
-	beforeLimit := debug.SetMemoryLimit(Limit(measure(s)))
-	beforePercent := debug.SetGCPercent(-1)
+	live, other := measure(s)
+	beforeLimit := debug.SetMemoryLimit(Limit(live, other))
+	beforePercent := debug.SetGCPercent(Percent(live))
 	defer func() {
 		debug.SetGCPercent(beforePercent)
 		debug.SetMemoryLimit(beforeLimit)
@@ -103,7 +120,9 @@ func Run(ctx context.Context) {
 			return
 		case <-gcs:
 		}
-		debug.SetMemoryLimit(Limit(measure(s)))
+		live, other := measure(s)
+		debug.SetMemoryLimit(Limit(live, other))
+		debug.SetGCPercent(Percent(live))
 		arm()
 	}
 }
