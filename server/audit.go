@@ -27,10 +27,10 @@ import (
 
 // audit writes the line of a token handed out — who, under which policy,
 // for which app, session and scope, until when, and whether it was a
-// cache hit or a mint — never the token. an, when not nil, is tok's
-// rendered answer, where the line's attributes are kept for the next
-// line about the same token (see auditTail).
-func (s *Server) audit(at time.Time, c *caller, req broker.Request, tok *coze.Token, out broker.Outcome, an *answer) {
+// cache hit or a mint — never the token. an is the token's rendered
+// answer, where the line's attributes are kept for the next line about
+// the same token (see auditTail).
+func (s *Server) audit(at time.Time, c *caller, req broker.Request, out broker.Outcome, an *answer) {
 	if s.auditLog == nil {
 		return
 	}
@@ -39,22 +39,18 @@ func (s *Server) audit(at time.Time, c *caller, req broker.Request, tok *coze.To
 	if h, ok := s.auditLog.Handler().(*logwriter.Handler); ok {
 		if l := h.LineAt(at, "token"); l != nil {
 			acc := s.access.Load() // sessionAttr's settings
-			if an != nil {
-				if t := an.tail.Load(); t != nil && t.matches(acc, c, req, out) {
-					l.Append(t.text).Write()
-					return
-				}
+			if t := an.tail.Load(); t != nil && t.matches(acc, c, req, out) {
+				l.Append(t.text).Write()
+				return
 			}
 			mark := l.Mark()
 			l.Str("client", c.client).Str("policy", c.policyName()).Str("ip", c.ip).
 				Str("app", req.App).Str("session", s.sessionAttr(req.Session).Value.String()).
 				Str("scope", scopeDigest(req.Scope)).Int("duration", int64(req.Duration)).
-				Time("expires", tok.ExpiresAt).Str("source", out.String())
-			if an != nil {
-				if text := l.Since(mark); text != nil {
-					an.tail.Store(&auditTail{acc: acc, client: c.client, policy: c.policyName(), ip: c.ip,
-						app: req.App, session: req.Session, scope: req.Scope, duration: req.Duration, out: out, text: text})
-				}
+				Time("expires", an.tok.ExpiresAt).Str("source", out.String())
+			if text := l.Since(mark); text != nil {
+				an.tail.Store(&auditTail{acc: acc, client: c.client, policy: c.policyName(), ip: c.ip,
+					app: req.App, session: req.Session, scope: req.Scope, duration: req.Duration, out: out, text: text})
 			}
 			if l.Write() {
 				return
@@ -65,7 +61,7 @@ func (s *Server) audit(at time.Time, c *caller, req broker.Request, tok *coze.To
 		slog.String("client", c.client), slog.String("policy", c.policyName()), slog.String("ip", c.ip),
 		slog.String("app", req.App), s.sessionAttr(req.Session),
 		slog.String("scope", scopeDigest(req.Scope)), slog.Int("duration", req.Duration),
-		slog.Time("expires", tok.ExpiresAt), slog.String("source", out.String()))
+		slog.Time("expires", an.tok.ExpiresAt), slog.String("source", out.String()))
 }
 
 // auditTail is the attributes of a token's last audit line, rendered, and

@@ -152,7 +152,7 @@ func TestKnownHostRemembered(t *testing.T) {
 	for i, c := range []struct {
 		host string
 		want int
-	}{{"localhost:8080", 200}, {"evil.example", 403}, {"localhost:8080", 200}, {"127.0.0.1:8080", 200}, {"localhost.evil.example", 403}, {"localhost:8080", 200}} {
+	}{{"localhost:8080", 200}, {"evil.example", 403}, {"evil.example", 403}, {"localhost:8080", 200}, {"127.0.0.1:8080", 200}, {"localhost.evil.example", 403}, {"localhost:8080", 200}} {
 		req := httptest.NewRequest("POST", "/token", nil)
 		req.Host = c.host
 		rec := httptest.NewRecorder()

@@ -54,7 +54,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		outcome = meter.Hit
 	}
 	an := s.answers.get(tok)
-	s.audit(now, c, req, tok, out, an)
+	s.audit(now, c, req, out, an)
 	h := w.Header()
 	h["Content-Type"] = jsonCT
 	h["Cache-Control"] = noStore
