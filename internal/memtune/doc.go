@@ -8,15 +8,14 @@
 // hot path pays for frequent collections; with a large live heap (a big
 // token cache) it lets the process grow to twice what it holds.
 //
-// memtune sets, after every collection, a soft memory limit: the largest
-// of Floor, the live heap × Ratio + Slack, and the live heap + the
-// runtime's memory outside the heap + Slack; and, while the live heap is
-// under Small, it turns the ratio off, so the limit alone paces the
-// collector and the heap grows to Floor between collections (a fixed,
-// small amount of memory for a fraction of the collections). Above Small
-// the ratio is back, capped by the limit: a large cache stays within half
-// again of what it holds. Because the limit is always above the live heap
-// and the rest of the runtime's memory by Slack, the collector never
-// spins on a limit it cannot meet, and since it is recomputed after every
-// collection, it follows the live heap as it grows or shrinks.
+// memtune turns the ratio off and paces the collector by a soft memory
+// limit it sets after every collection: the largest of Floor, the live
+// heap × Ratio + Slack, and the live heap + the runtime's memory outside
+// the heap + Slack. Small heaps then grow to Floor before a collection (a
+// fixed, small amount of memory for a fraction of the collections); large
+// heaps stay within half again of what they hold. Because the limit is
+// always above the live heap and the rest of the runtime's memory by
+// Slack, the collector never spins on a limit it cannot meet, and since
+// it is recomputed after every collection, it follows the live heap as it
+// grows or shrinks.
 package memtune

@@ -14,7 +14,9 @@ import (
 // outside the heap (goroutine stacks, collector metadata). The limit
 // counts all of the runtime's memory, so the second term keeps a large
 // cache within half again of what it holds; the third keeps Slack of room
-// when stacks are many.
+// when stacks are many. (Go's ratio, GOGC=100, would collect at twice the
+// live heap; above Floor that is always over the limit, so the ratio is
+// left off rather than kept as a second trigger that never fires first.)
 const (
 	Floor = 32 << 20
 	Ratio = 1.5
@@ -25,22 +27,6 @@ const (
 // runtime holds other bytes outside the heap.
 func Limit(live, other uint64) int64 {
 	return max(Floor, int64(float64(live)*Ratio)+Slack, int64(live+other)+Slack)
-}
-
-// Small is the live heap under which the limit alone paces the collector
-// (Percent -1): the heap grows to Floor between collections. Above it Go's
-// own ratio (GOGC=100) comes back, capped by the limit, as a large cache
-// is collected best: with the ratio alone, a cache growing between two
-// collections would run up to the limit each time.
-const Small = Floor / 2
-
-// Percent is the GC percentage for a live heap of live bytes: off (-1)
-// below Small, Go's default 100 above.
-func Percent(live uint64) int {
-	if live < Small {
-		return -1
-	}
-	return 100
 }
 
 // Enabled reports whether the user left memory tuning to cozeauth: it is
@@ -97,7 +83,7 @@ func Run(ctx context.Context) {
 	// neither.
 	live, other := measure(s)
 	beforeLimit := debug.SetMemoryLimit(Limit(live, other))
-	beforePercent := debug.SetGCPercent(Percent(live))
+	beforePercent := debug.SetGCPercent(-1)
 	defer func() {
 		debug.SetGCPercent(beforePercent)
 		debug.SetMemoryLimit(beforeLimit)
@@ -120,9 +106,7 @@ func Run(ctx context.Context) {
 			return
 		case <-gcs:
 		}
-		live, other := measure(s)
-		debug.SetMemoryLimit(Limit(live, other))
-		debug.SetGCPercent(Percent(live))
+		debug.SetMemoryLimit(Limit(measure(s)))
 		arm()
 	}
 }
