@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/grant"
+	"github.com/cozeauth/cozeauth/internal/deadline"
 	"github.com/cozeauth/cozeauth/meter"
 	"github.com/cozeauth/cozeauth/ratelimit"
 )
@@ -31,8 +33,8 @@ const (
 // gateway's uploads follow its idle timeout instead); an answer must be
 // written within writeTimeout (the gateway's streams extend theirs while
 // they flow); an idle keep-alive connection is closed after idleTimeout.
-// bodyTimeout is set per request, only when a body comes: a server-wide
-// ReadTimeout would arm a timer for every request, bodiless or not.
+// bodyTimeout is set per request, only when a body comes. Serve's
+// deadline.Listener enforces them all, at most deadline.Tick late.
 var (
 	headerTimeout = 5 * time.Second
 	bodyTimeout   = 15 * time.Second
@@ -70,6 +72,7 @@ type Server struct {
 
 	replicas     Replicas          // Options.Replicas
 	sharedLimits ratelimit.Backend // Options.SharedLimits
+	tls          *tls.Config       // Options.TLS
 }
 
 // Options are a Server's optional parts.
@@ -121,6 +124,8 @@ type Options struct {
 	// every policy for all replicas, so their sum obeys the policy's
 	// rate; nil: each process counts alone.
 	SharedLimits ratelimit.Backend
+	// TLS, when set, makes Serve answer HTTPS with it.
+	TLS *tls.Config
 }
 
 // New returns a Server for cfg's apps and access rules, handing out
@@ -133,7 +138,7 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 	s := &Server{broker: b, log: log, auditLog: o.Audit, mux: http.NewServeMux(), newSource: o.NewSource,
 		grants: o.Grants, cozeClient: o.Client, returnTo: o.LoginReturnTo, logins: newLoginTable(), answers: newAnswers(),
 		met: meter.Or(o.Meter), accessLog: o.AccessLog, recent: newRecentRing(recentSize), start: time.Now(),
-		replicas: o.Replicas, sharedLimits: o.SharedLimits}
+		replicas: o.Replicas, sharedLimits: o.SharedLimits, tls: o.TLS}
 	if s.cozeClient == nil {
 		s.cozeClient = &coze.Client{}
 	}
@@ -246,9 +251,15 @@ func trickyPath(p string) bool {
 	return strings.Contains(lp, "%2e") || strings.Contains(lp, "%2f") || strings.Contains(lp, "%5c") || strings.Contains(p, "\\")
 }
 
-// Serve answers on ln until ctx is done, then shuts down gracefully,
-// letting requests in progress finish for up to grace.
+// Serve answers on ln (over TLS with Options.TLS) until ctx is done, then
+// shuts down gracefully, letting requests in progress finish for up to
+// grace. The connections' timeouts are enforced by a deadline.Listener
+// beneath TLS: the same limits, without a timer operation per request.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	ln = deadline.NewListener(ln)
+	if s.tls != nil {
+		ln = tls.NewListener(ln, s.tls)
+	}
 	hs := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: headerTimeout,

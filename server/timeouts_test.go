@@ -2,11 +2,14 @@ package server
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cozeauth/cozeauth/internal/deadline"
 )
 
 // A client that announces a body and never sends it is cut off after
@@ -73,5 +76,130 @@ func TestStalledBodyTimesOut(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Fatalf("request %d: status %d", i, resp.StatusCode)
 		}
+	}
+}
+
+// testTimeout is the connection timeouts' value in tests: short, but further
+// off than two deadline.Tick, so the deadline.Listener's sweeper enforces
+// them rather than a timer.
+const testTimeout = 2*deadline.Tick + 200*time.Millisecond
+
+// shortTimeouts sets the connection timeouts to d for the test.
+func shortTimeouts(t *testing.T, d time.Duration) {
+	old := [...]time.Duration{headerTimeout, writeTimeout, idleTimeout}
+	headerTimeout, writeTimeout, idleTimeout = d, d, d
+	t.Cleanup(func() { headerTimeout, writeTimeout, idleTimeout = old[0], old[1], old[2] })
+}
+
+// closedWithin reads c until the server closes it and returns how long
+// that took from start; it fails the test when c is still open after 10 s.
+func closedWithin(t *testing.T, c net.Conn, start time.Time) time.Duration {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 64<<10)
+	for {
+		if _, err := c.Read(buf); err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatal("the connection was still open after 10 s")
+			}
+			return time.Since(start)
+		}
+	}
+}
+
+// A request head that never ends is cut off after headerTimeout, even
+// when it trickles in a byte at a time (the deadline does not move).
+func TestStalledHeadTimesOut(t *testing.T) {
+	shortTimeouts(t, testTimeout)
+	addr := strings.TrimPrefix(startServe(t, newFixture(t)), "http://")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	go func() {
+		head := "POST /token HTTP/1.1\r\nHost: localhost\r\nX-User-ID: "
+		for i := 0; ; i++ {
+			if _, err := c.Write([]byte{head[min(i, len(head)-1)]}); err != nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	// An answer (408 or 400) may come before the close.
+	if d := closedWithin(t, c, start); d < testTimeout || d > testTimeout+deadline.Tick+time.Second {
+		t.Errorf("closed after %v, want about %v", d, testTimeout)
+	}
+}
+
+// A kept-alive connection is closed after idleTimeout without a request,
+// and stays open while requests come more often than that.
+func TestIdleConnectionsClose(t *testing.T) {
+	shortTimeouts(t, testTimeout)
+	addr := strings.TrimPrefix(startServe(t, newFixture(t)), "http://")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	for i := range 4 {
+		if i > 0 {
+			time.Sleep(testTimeout / 2)
+		}
+		if _, err := c.Write([]byte("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("request %d, %v after the last: %v", i, testTimeout/2, err)
+		}
+		resp.Body.Close()
+	}
+	if d := closedWithin(t, c, time.Now()); d < testTimeout || d > testTimeout+deadline.Tick+time.Second {
+		t.Errorf("the idle connection closed after %v, want about %v", d, testTimeout)
+	}
+}
+
+// A client that sends requests and never reads the answers is cut off
+// once an answer could not be written within writeTimeout: its connection
+// does not hold a goroutine and buffers forever.
+func TestUnreadAnswersTimeOut(t *testing.T) {
+	shortTimeouts(t, testTimeout)
+	addr := strings.TrimPrefix(startServe(t, newFixture(t)), "http://")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.(*net.TCPConn).SetReadBuffer(4096)
+	const n = 100000 // far more answers than the socket buffers hold
+	go func() {
+		req := []byte("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		for range n {
+			if _, err := c.Write(req); err != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(3*testTimeout + deadline.Tick)
+	// Now read: what was buffered, then the end of the connection.
+	br := bufio.NewReader(c)
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	answers := 0
+	for ; answers < n; answers++ {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatalf("the connection was still open 10 s later, after %d answers", answers)
+			}
+			break
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if answers == n {
+		t.Fatalf("all %d answers came: the server waited for the client", n)
 	}
 }

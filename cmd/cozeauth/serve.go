@@ -119,13 +119,13 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 		log.Warn(w)
 	}
 	go memtune.Run(ctx)
+	tlsConf, scheme, err := serverTLS(cfg, log)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (pick another with --listen)", cfg.Listen, err)
-	}
-	ln, scheme, err := listenTLS(ln, cfg, log)
-	if err != nil {
-		return err
 	}
 	if demoApps != nil {
 		// Web and PKCE logins come back to this server: their redirect
@@ -169,7 +169,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	b := newBroker(cfg, newSource, met, rs)
 	defer b.Close()
 	so := server.Options{Log: log, Audit: auditLog, NewSource: newSource, Grants: store, Client: client,
-		LoginReturnTo: cfg.LoginReturnTo, Meter: met, AccessLog: accessLog, DemoChat: f.demo}
+		LoginReturnTo: cfg.LoginReturnTo, Meter: met, AccessLog: accessLog, DemoChat: f.demo, TLS: tlsConf}
 	if cfg.MetricsListen == "" {
 		so.Metrics = met.Handler()
 	}

@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"log/slog"
-	"net"
 
 	"github.com/spf13/pflag"
 
@@ -39,9 +38,9 @@ func applyTLSFlags(cfg *config.Config, f serveFlags) error {
 	return nil
 }
 
-// listenTLS wraps ln in TLS when the configuration names a certificate,
-// and returns the URL scheme clients use.
-func listenTLS(ln net.Listener, cfg *config.Config, log *slog.Logger) (net.Listener, string, error) {
+// serverTLS is the TLS configuration to serve with when the configuration
+// names a certificate (nil otherwise), and the URL scheme clients use.
+func serverTLS(cfg *config.Config, log *slog.Logger) (*tls.Config, string, error) {
 	certClients := 0
 	for _, c := range cfg.Access.Clients {
 		if c.CertSPKI != "" {
@@ -52,14 +51,13 @@ func listenTLS(ln net.Listener, cfg *config.Config, log *slog.Logger) (net.Liste
 		log.Warn("clients have cert_spki but no client CA is configured (--tls-client-ca): they can only authenticate with a key", "clients", certClients)
 	}
 	if !cfg.TLS.Enabled() {
-		return ln, "http", nil
+		return nil, "http", nil
 	}
 	tc, err := tlsconfig.Server(tlsconfig.Files{Cert: cfg.TLS.CertFile, Key: cfg.TLS.KeyFile, ClientCA: cfg.TLS.ClientCAFile}, log)
 	if err != nil {
-		ln.Close()
 		return nil, "", err
 	}
-	return tls.NewListener(ln, tc), "https", nil
+	return tc, "https", nil
 }
 
 // certNote marks a client known by a TLS client certificate in the
