@@ -91,9 +91,23 @@ func shortTimeouts(t *testing.T, d time.Duration) {
 	t.Cleanup(func() { headerTimeout, writeTimeout, idleTimeout = old[0], old[1], old[2] })
 }
 
-// closedWithin reads c until the server closes it and returns how long
-// that took from start; it fails the test when c is still open after 10 s.
-func closedWithin(t *testing.T, c net.Conn, start time.Time) time.Duration {
+// dialShort starts a server with the connection timeouts at testTimeout
+// and connects to it.
+func dialShort(t *testing.T) net.Conn {
+	shortTimeouts(t, testTimeout)
+	addr := strings.TrimPrefix(startServe(t, newFixture(t)), "http://")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// closedInTime reads c until the server closes it, and wants that to
+// happen testTimeout after start, give or take a sweep and a second; it
+// fails the test when c is still open after 10 s.
+func closedInTime(t *testing.T, c net.Conn, start time.Time) {
 	t.Helper()
 	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	buf := make([]byte, 64<<10)
@@ -102,21 +116,18 @@ func closedWithin(t *testing.T, c net.Conn, start time.Time) time.Duration {
 			if ne, ok := err.(net.Error); ok && ne.Timeout() {
 				t.Fatal("the connection was still open after 10 s")
 			}
-			return time.Since(start)
+			break
 		}
+	}
+	if d := time.Since(start); d < testTimeout || d > testTimeout+deadline.Tick+time.Second {
+		t.Errorf("closed after %v, want about %v", d, testTimeout)
 	}
 }
 
 // A request head that never ends is cut off after headerTimeout, even
 // when it trickles in a byte at a time (the deadline does not move).
 func TestStalledHeadTimesOut(t *testing.T) {
-	shortTimeouts(t, testTimeout)
-	addr := strings.TrimPrefix(startServe(t, newFixture(t)), "http://")
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialShort(t)
 	start := time.Now()
 	go func() {
 		head := "POST /token HTTP/1.1\r\nHost: localhost\r\nX-User-ID: "
@@ -128,21 +139,13 @@ func TestStalledHeadTimesOut(t *testing.T) {
 		}
 	}()
 	// An answer (408 or 400) may come before the close.
-	if d := closedWithin(t, c, start); d < testTimeout || d > testTimeout+deadline.Tick+time.Second {
-		t.Errorf("closed after %v, want about %v", d, testTimeout)
-	}
+	closedInTime(t, c, start)
 }
 
 // A kept-alive connection is closed after idleTimeout without a request,
 // and stays open while requests come more often than that.
 func TestIdleConnectionsClose(t *testing.T) {
-	shortTimeouts(t, testTimeout)
-	addr := strings.TrimPrefix(startServe(t, newFixture(t)), "http://")
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialShort(t)
 	br := bufio.NewReader(c)
 	for i := range 4 {
 		if i > 0 {
@@ -157,22 +160,14 @@ func TestIdleConnectionsClose(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-	if d := closedWithin(t, c, time.Now()); d < testTimeout || d > testTimeout+deadline.Tick+time.Second {
-		t.Errorf("the idle connection closed after %v, want about %v", d, testTimeout)
-	}
+	closedInTime(t, c, time.Now())
 }
 
 // A client that sends requests and never reads the answers is cut off
 // once an answer could not be written within writeTimeout: its connection
 // does not hold a goroutine and buffers forever.
 func TestUnreadAnswersTimeOut(t *testing.T) {
-	shortTimeouts(t, testTimeout)
-	addr := strings.TrimPrefix(startServe(t, newFixture(t)), "http://")
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialShort(t)
 	_ = c.(*net.TCPConn).SetReadBuffer(4096)
 	const n = 100000 // far more answers than the socket buffers hold
 	go func() {

@@ -12,26 +12,11 @@ import (
 //
 //	go test -run '^$' -bench SetDeadline ./internal/deadline
 func BenchmarkSetDeadline(b *testing.B) {
-	tcp, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	l := NewListener(tcp)
-	defer l.Close()
-	client, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer client.Close()
-	nc, err := l.Accept()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer nc.Close()
+	_, _, nc := accepted(b)
 	for _, c := range []struct {
 		name string
 		conn net.Conn
-	}{{"real", nc.(*Conn).Conn}, {"coarse", nc}} {
+	}{{"real", nc.Conn}, {"coarse", nc}} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
 				now := time.Now()

@@ -205,26 +205,34 @@ func TestRacingSweepsLeaveNoStaleDeadline(t *testing.T) {
 	}
 }
 
-func TestAcceptedConnections(t *testing.T) {
+// accepted returns a Listener on a loopback port, a client connected to
+// it and the connection it accepted; all closed when the test ends.
+func accepted(t testing.TB) (*Listener, net.Conn, *Conn) {
 	tcp, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	l := NewListener(tcp)
-	defer l.Close()
+	t.Cleanup(func() { l.Close() })
 	client, err := net.Dial("tcp", l.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer client.Close()
+	t.Cleanup(func() { client.Close() })
 	nc, err := l.Accept()
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { nc.Close() })
 	c, ok := nc.(*Conn)
 	if !ok {
 		t.Fatalf("Accept returned a %T", nc)
 	}
+	return l, client, c
+}
+
+func TestAcceptedConnections(t *testing.T) {
+	l, client, c := accepted(t)
 	if _, err := c.ReadFrom(io.LimitReader(zeros{}, 100000)); err != nil {
 		t.Fatal(err)
 	}
