@@ -13,7 +13,7 @@
 // heap × Ratio + Slack, and the live heap + the runtime's memory outside
 // the heap + Slack. Small heaps then grow to Floor before a collection (a
 // fixed, small amount of memory for a fraction of the collections); large
-// heaps stay within half again of what they hold. Because the limit is
+// heaps stay within a quarter again of what they hold. Because the limit is
 // always above the live heap and the rest of the runtime's memory by
 // Slack, the collector never spins on a limit it cannot meet, and since
 // it is recomputed after every collection, it follows the live heap as it

@@ -16,9 +16,9 @@ func TestLimit(t *testing.T) {
 	}{
 		{0, 0, Floor},
 		{4 << 20, 6 << 20, Floor},                     // a small server: the floor
-		{16 << 20, 6 << 20, 24<<20 + Slack},           // half again of the heap, plus Slack
-		{48 << 20, 10 << 20, 72<<20 + Slack},          // 100,000 cached sessions: 88 MiB
-		{1 << 30, 8 << 20, 1536<<20 + Slack},          // a large cache
+		{16 << 20, 2 << 20, 20<<20 + Slack},           // a quarter again of the heap, plus Slack
+		{48 << 20, 10 << 20, 60<<20 + Slack},          // 100,000 cached sessions: 76 MiB
+		{1 << 30, 8 << 20, 1280<<20 + Slack},          // a large cache
 		{4 << 20, 200 << 20, 4<<20 + 200<<20 + Slack}, // many goroutine stacks
 	}
 	for _, tt := range tests {
