@@ -3,11 +3,14 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/config"
 	"github.com/cozeauth/cozeauth/doctor"
+	"github.com/cozeauth/cozeauth/grant"
+	"github.com/cozeauth/cozeauth/replica"
 )
 
 func newConfigCmd() *cobra.Command {
@@ -42,33 +45,60 @@ the environment. Exit status 1 when there are problems.`,
 
 func reportConfig(u *ui, cfg *config.Config, err error) error {
 	var ce *config.Error
+	problems := 0
 	switch {
 	case errors.As(err, &ce):
 		for _, p := range ce.Problems {
 			u.note(doctor.Fail, p.Error())
 		}
+		problems = len(ce.Problems)
 	case err != nil:
 		u.note(doctor.Fail, err.Error())
 	}
 	if cfg != nil {
+		store, warning := storeProblems(cfg, os.Getenv)
+		for _, p := range store {
+			u.note(doctor.Fail, cfg.Source+": "+p)
+		}
+		problems += len(store)
+		if warning != "" {
+			u.note(doctor.Warn, warning)
+		}
 		for _, w := range doctor.PermissionWarnings(cfg) {
 			u.note(doctor.Warn, w)
 		}
-		if err == nil {
+		if err == nil && len(store) == 0 {
 			u.note(doctor.OK, cfg.Source+": the configuration is valid")
 		}
 		fmt.Fprintln(u.out)
 		summarize(u.out, cfg)
 	}
-	if err != nil {
-		if ce != nil {
-			n := fmt.Sprintf("%d problems", len(ce.Problems))
-			if len(ce.Problems) == 1 {
-				n = "1 problem"
-			}
-			u.note(doctor.Fail, n+": each line above names the file, the field and the fix")
-		}
-		return errReported
+	if err == nil && problems == 0 {
+		return nil
 	}
-	return nil
+	if problems > 0 {
+		n := fmt.Sprintf("%d problems", problems)
+		if problems == 1 {
+			n = "1 problem"
+		}
+		u.note(doctor.Fail, n+": each line above names the file, the field and the fix")
+	}
+	return errReported
+}
+
+// storeProblems checks what serve checks of a shared store (`store:` or
+// $COZEAUTH_STORE) before it connects: the URL's form, and the store key
+// the replicas seal what they share with. It never connects.
+func storeProblems(cfg *config.Config, getenv func(string) string) (problems []string, warning string) {
+	if cfg.Store == "" {
+		return nil, ""
+	}
+	if _, _, err := replica.ParseURL(cfg.Store); err != nil {
+		problems = append(problems, "store: "+err.Error())
+	}
+	_, warning, err := grant.LoadKeyring(getenv, cfg.StoreKeyFile)
+	if err != nil {
+		problems = append(problems, "store_key_file: replicas seal what they share with the store key, the same on every replica: "+err.Error())
+	}
+	return problems, warning
 }

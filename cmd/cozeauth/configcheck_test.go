@@ -128,3 +128,37 @@ cookie:
 		t.Error("the cookie secret was printed")
 	}
 }
+
+// A shared store is checked as serve checks it before connecting: the
+// URL's form and the store key; the summary shows the URL without its
+// password.
+func TestConfigCheckStore(t *testing.T) {
+	_, cfg, dir := cnSetup(t)
+	raw, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("COZEAUTH_STORE", "")
+	t.Setenv("COZEAUTH_STORE_KEY", "")
+
+	bad := writeFile(t, dir, "bad.yaml", string(raw)+"store: htp://redis:6379/0\n", 0o600)
+	out, _, code := cli(t, "", "config", "check", bad)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	wantAll(t, out, "✗ "+bad+": store: store URL htp://redis:6379/0: scheme \"htp\"",
+		"✗ "+bad+": store_key_file: replicas seal what they share with the store key", "COZEAUTH_STORE_KEY",
+		"✗ 2 problems")
+	if strings.Contains(out, "the configuration is valid") {
+		t.Errorf("a bad store passed:\n%s", out)
+	}
+
+	t.Setenv("COZEAUTH_STORE_KEY", strings.Repeat("ab", 32))
+	good := writeFile(t, dir, "good.yaml", string(raw)+"store: redis://:s3cretpw@redis:6379/0\n", 0o600)
+	out, errOut, code := cli(t, "", "config", "check", good)
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+	wantAll(t, out, "the configuration is valid", "store          redis://:xxxxx@redis:6379/0")
+	noSecrets(t, out+errOut, "s3cretpw")
+}

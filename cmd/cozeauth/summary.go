@@ -11,6 +11,7 @@ import (
 	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/internal/human"
 	"github.com/cozeauth/cozeauth/policy"
+	"github.com/cozeauth/cozeauth/replica"
 )
 
 // summarize prints what was understood of cfg, never a secret: no key,
@@ -24,6 +25,9 @@ func summarize(w io.Writer, cfg *config.Config) {
 	row("", "cache", fmt.Sprintf("%d tokens at most, none served within %s of expiry", cfg.Cache.MaxEntries, cfg.Cache.Skew))
 	if cfg.GatewayPrefix != "" {
 		row("", "gateway", "Coze API calls under "+cfg.GatewayPrefix)
+	}
+	if cfg.Store != "" {
+		row("", "store", replica.Redact(cfg.Store)+" (shared with the other replicas; not contacted by this check)")
 	}
 	for i := range cfg.Apps {
 		summarizeApp(w, &cfg.Apps[i], cfg.DefaultApp)
