@@ -13,6 +13,9 @@
 //     them, versions from one counter, compare-and-swap in one script;
 //   - Limits, a ratelimit.Backend: GCRA buckets (github.com/go-redis/
 //     redis_rate) for per-key and per-IP limits and each app's mint_rate;
+//   - Logins, a server.SharedLogins: connect links and OAuth states of
+//     browser logins, sealed, each claimed once (SET NX), so a login may
+//     start on one replica and finish on another;
 //   - revocations and reloads, published to every replica within a
 //     second (server.Replicas).
 //

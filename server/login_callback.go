@@ -46,8 +46,11 @@ func (s *Server) handleLoginCallback(w http.ResponseWriter, r *http.Request) {
 		loginPage(w, http.StatusBadRequest, "This login answer is not valid", "It carries no state, so it cannot be tied to a login started here. Ask the application for a new connect link.")
 		return
 	}
-	st, problem, ok := s.logins.takeState(state, func(st *loginState) bool { return sameNonce(r, state, st) })
+	st, problem, ok := s.logins.takeState(r.Context(), state, func(st *loginState) bool { return sameNonce(r, state, st) })
 	switch {
+	case problem == loginUnavailable:
+		storeUnavailablePage(w)
+		return
 	case problem == loginUnknown:
 		loginPage(w, http.StatusBadRequest, "This login answer is not valid", "This server started no such login (or has restarted since). Ask the application for a new connect link.")
 		return

@@ -104,10 +104,15 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	id, expires, ok := s.logins.addLink(connectLink{req: req, returnTo: body.ReturnTo})
-	if !ok {
+	id, expires, problem := s.logins.addLink(r.Context(), connectLink{req: req, returnTo: body.ReturnTo})
+	switch problem {
+	case loginFull:
 		w.Header().Set("Retry-After", "60")
 		writeError(w, http.StatusServiceUnavailable, "too_many_logins", "too many connect links are outstanding; retry in a minute", nil)
+		return
+	case loginUnavailable:
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusServiceUnavailable, "store_unavailable", "the shared store (Redis) did not answer, so no connect link was made; retry shortly", nil)
 		return
 	}
 	base := *redirect

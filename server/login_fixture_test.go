@@ -48,11 +48,27 @@ func loginFixture(t testing.TB, acc *config.Access) *loginFix {
 // the server is built.
 func loginFixtureEdit(t testing.TB, acc *config.Access, edit func(*config.App)) *loginFix {
 	t.Helper()
+	return loginFixtureWith(t, acc, edit, nil)
+}
+
+// loginFixtureWith is loginFixtureEdit; with shared logins, two servers
+// (replicas sharing the grants and the logins) answer the address in
+// turn, one request each.
+func loginFixtureWith(t testing.TB, acc *config.Access, edit func(*config.App), logins SharedLogins) *loginFix {
+	t.Helper()
 	f := newFixture(t)
 	f.emu.SetApprove(emulator.ApproveAuto)
 	var h atomic.Pointer[Server]
+	var other *Server
+	var turn atomic.Uint64
 	f.srv.Close()
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.Load().ServeHTTP(w, r) }))
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if other != nil && turn.Add(1)%2 == 0 {
+			other.ServeHTTP(w, r)
+			return
+		}
+		h.Load().ServeHTTP(w, r)
+	}))
 	t.Cleanup(f.srv.Close)
 	redirect := f.srv.URL + LoginCallbackPath
 	f.emu.AddWebApp(loginWebClient, loginWebSecret, redirect)
@@ -86,9 +102,16 @@ func loginFixtureEdit(t testing.TB, acc *config.Access, edit func(*config.App)) 
 	}
 	f.b = broker.New(sources, broker.Options{MaxEntries: 1000})
 	t.Cleanup(f.b.Close)
-	f.server = mustNew(t, f.cfg, f.b, Options{Log: f.logger, Audit: slog.New(slog.NewTextHandler(lf.audit, nil)), Grants: lf.store, Client: testClient(),
-		LoginReturnTo: []string{"https://app.example/account/"}})
-	f.server.logins.now = func() time.Time { return time.Now().Add(time.Duration(lf.skew.Load())) }
+	o := Options{Log: f.logger, Audit: slog.New(slog.NewTextHandler(lf.audit, nil)), Grants: lf.store, Client: testClient(),
+		LoginReturnTo: []string{"https://app.example/account/"}, Logins: logins}
+	clock := func() time.Time { return time.Now().Add(time.Duration(lf.skew.Load())) }
+	f.server = mustNew(t, f.cfg, f.b, o)
+	if logins != nil {
+		other = mustNew(t, f.cfg, f.b, o)
+		f.server.logins.(*sharedLogins).now, other.logins.(*sharedLogins).now = clock, clock
+	} else {
+		f.server.logins.(*loginTable).now = clock
+	}
 	h.Store(f.server)
 	return lf
 }

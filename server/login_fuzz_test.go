@@ -33,7 +33,7 @@ func FuzzLoginCallback(f *testing.F) {
 	f.Add("code=abc", "")
 	f.Add(";;&&==", "\x00")
 	f.Fuzz(func(t *testing.T, query, cookie string) {
-		tab := lf.server.logins
+		tab := lf.server.logins.(*loginTable)
 		tab.mu.Lock()
 		tab.states[fuzzState] = &loginState{link: connectLink{req: requestFor("web", "fuzz")}, nonce: fuzzNonce,
 			redirectURI: lf.srv.URL + LoginCallbackPath, expires: time.Now().Add(time.Minute)}

@@ -37,8 +37,11 @@ func (s *Server) handleLoginStart(w http.ResponseWriter, r *http.Request) {
 		loginPage(w, http.StatusBadRequest, "This connect link is not valid", "The address is incomplete or was changed. Ask the application for a new connect link.")
 		return
 	}
-	link, problem := s.logins.takeLink(id)
+	link, problem := s.logins.takeLink(r.Context(), id)
 	switch problem {
+	case loginUnavailable:
+		storeUnavailablePage(w)
+		return
 	case loginUnknown:
 		loginPage(w, http.StatusNotFound, "This connect link is not valid", "This server made no such link (or has restarted since). Ask the application for a new connect link.")
 		return
@@ -66,10 +69,14 @@ func (s *Server) handleLoginStart(w http.ResponseWriter, r *http.Request) {
 		st.verifier = v
 		ar.CodeChallenge, ar.ChallengeMethod = coze.S256Challenge(v), coze.ChallengeS256
 	}
-	state, ok := s.logins.addState(st)
-	if !ok {
+	state, problem := s.logins.addState(r.Context(), st)
+	switch problem {
+	case loginFull:
 		w.Header().Set("Retry-After", "60")
 		loginPage(w, http.StatusServiceUnavailable, "Too many logins under way", "Try again in a minute with a new connect link.")
+		return
+	case loginUnavailable:
+		storeUnavailablePage(w)
 		return
 	}
 	ar.State = state
@@ -86,6 +93,13 @@ func (s *Server) handleLoginStart(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	http.Redirect(w, r, target, http.StatusFound)
+}
+
+// storeUnavailablePage answers a login step the shared store could not
+// record or look up.
+func storeUnavailablePage(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "5")
+	loginPage(w, http.StatusServiceUnavailable, "The login cannot go on right now", "The server could not reach the store it shares with its other replicas. Reload this page in a few seconds.")
 }
 
 // sameNonce reports, in constant time, whether the browser's cookie

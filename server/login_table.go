@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"sync"
@@ -41,6 +42,24 @@ type loginState struct {
 	used        bool
 }
 
+// loginStore holds the connect links and login states, single use: the
+// process's own loginTable, or sharedLogins when replicas share them.
+type loginStore interface {
+	// addLink stores l under a fresh id: loginFull when too many are
+	// outstanding, loginUnavailable when the shared store cannot be reached.
+	addLink(ctx context.Context, l connectLink) (string, time.Time, loginProblem)
+	// takeLink spends the link id.
+	takeLink(ctx context.Context, id string) (connectLink, loginProblem)
+	// addState stores st under a fresh state (problems as addLink).
+	addState(ctx context.Context, st loginState) (string, loginProblem)
+	// takeState spends state if it is known, unspent, unexpired and bound
+	// to the browser nonce accepts. A state presented by another browser
+	// is refused (ok false, problem loginOK, the link filled in for the
+	// audit) and left as it is: the browser it belongs to can still
+	// finish (the nonce has 256 bits, so guessing is no way in).
+	takeState(ctx context.Context, state string, nonce func(*loginState) bool) (st loginState, problem loginProblem, ok bool)
+}
+
 // loginTable holds the connect links and login states, bounded and
 // single use. Lapsed records are swept when a new one is added.
 type loginTable struct {
@@ -62,8 +81,7 @@ func randomID() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// addLink stores l under a fresh id; false when the table is full.
-func (t *loginTable) addLink(l connectLink) (string, time.Time, bool) {
+func (t *loginTable) addLink(_ context.Context, l connectLink) (string, time.Time, loginProblem) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -74,13 +92,13 @@ func (t *loginTable) addLink(l connectLink) (string, time.Time, bool) {
 			}
 		}
 		if len(t.links) >= t.max {
-			return "", time.Time{}, false
+			return "", time.Time{}, loginFull
 		}
 	}
 	id := randomID()
 	l.expires = now.Add(ConnectLinkTTL)
 	t.links[id] = &l
-	return id, l.expires, true
+	return id, l.expires, loginOK
 }
 
 // loginProblem is why a link or state was refused: unknown, used or lapsed.
@@ -92,10 +110,10 @@ const (
 	loginUsed
 	loginExpired
 	loginFull
+	loginUnavailable // the shared store did not answer
 )
 
-// takeLink spends the link id.
-func (t *loginTable) takeLink(id string) (connectLink, loginProblem) {
+func (t *loginTable) takeLink(_ context.Context, id string) (connectLink, loginProblem) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	l := t.links[id]
@@ -112,8 +130,7 @@ func (t *loginTable) takeLink(id string) (connectLink, loginProblem) {
 	return *l, loginOK
 }
 
-// addState stores st under a fresh state; false when the table is full.
-func (t *loginTable) addState(st loginState) (string, bool) {
+func (t *loginTable) addState(_ context.Context, st loginState) (string, loginProblem) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -124,20 +141,16 @@ func (t *loginTable) addState(st loginState) (string, bool) {
 			}
 		}
 		if len(t.states) >= t.max {
-			return "", false
+			return "", loginFull
 		}
 	}
 	id := randomID()
 	st.expires = now.Add(LoginStateTTL)
 	t.states[id] = &st
-	return id, true
+	return id, loginOK
 }
 
-// takeState spends state if it is known, unspent, unexpired and bound to
-// the browser whose cookie value is nonce. A state presented by another
-// browser is refused and left as it is: the browser it belongs to can
-// still finish (the nonce has 256 bits, so guessing is no way in).
-func (t *loginTable) takeState(state string, nonce func(*loginState) bool) (loginState, loginProblem, bool) {
+func (t *loginTable) takeState(_ context.Context, state string, nonce func(*loginState) bool) (loginState, loginProblem, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	st := t.states[state]

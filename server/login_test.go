@@ -19,35 +19,36 @@ import (
 func TestLoginFullFlow(t *testing.T) {
 	for _, app := range []string{"web", "pkce"} {
 		t.Run(app, func(t *testing.T) {
-			lf := loginFixture(t, nil)
-			status, link := lf.connect(t, "", app, "bob", "")
-			if status != 200 {
-				t.Fatalf("connect: %d %s", status, link)
-			}
-			b := newBrowser(t, nil)
-			status, page, _ := b.get(t, link)
-			if status != 200 || !strings.Contains(page, `data-result="connected"`) || !strings.Contains(page, "bob") || !strings.Contains(page, app) {
-				t.Fatalf("login: %d %s", status, page)
-			}
-			g := lf.grantOf(t, app, "bob")
-			if g == nil || g.State != grant.Active || g.RefreshToken == "" || g.CreatedAt.IsZero() ||
-				!strings.Contains(g.User, emulator.DefaultUser) || !strings.Contains(page, g.User) {
-				t.Fatalf("grant after login: %v", g)
-			}
-			lf.noSecrets(t, page)
-			if !strings.Contains(lf.audit.String(), "msg=login") || !strings.Contains(lf.audit.String(), "result=connected") {
-				t.Fatalf("no login audit line: %s", lf.audit.String())
-			}
-			st, _, body := lf.do(t, "POST", "/token", `{"app":"`+app+`"}`, map[string]string{"X-User-ID": "bob"})
-			if st != 200 {
-				t.Fatalf("token for bob: %d %s", st, body)
-			}
-			if n := lf.emu.MintsByGrant(emulator.GrantRefreshToken); n != 1 {
-				t.Fatalf("%d refresh redemptions, want 1", n)
-			}
-			if lf.callCoze(t, decode[tokenAnswer](t, body).AccessToken) != 200 {
-				t.Fatal("the token does not work at Coze")
-			}
+			loginModes(t, func(t *testing.T, lf *loginFix) {
+				status, link := lf.connect(t, "", app, "bob", "")
+				if status != 200 {
+					t.Fatalf("connect: %d %s", status, link)
+				}
+				b := newBrowser(t, nil)
+				status, page, _ := b.get(t, link)
+				if status != 200 || !strings.Contains(page, `data-result="connected"`) || !strings.Contains(page, "bob") || !strings.Contains(page, app) {
+					t.Fatalf("login: %d %s", status, page)
+				}
+				g := lf.grantOf(t, app, "bob")
+				if g == nil || g.State != grant.Active || g.RefreshToken == "" || g.CreatedAt.IsZero() ||
+					!strings.Contains(g.User, emulator.DefaultUser) || !strings.Contains(page, g.User) {
+					t.Fatalf("grant after login: %v", g)
+				}
+				lf.noSecrets(t, page)
+				if !strings.Contains(lf.audit.String(), "msg=login") || !strings.Contains(lf.audit.String(), "result=connected") {
+					t.Fatalf("no login audit line: %s", lf.audit.String())
+				}
+				st, _, body := lf.do(t, "POST", "/token", `{"app":"`+app+`"}`, map[string]string{"X-User-ID": "bob"})
+				if st != 200 {
+					t.Fatalf("token for bob: %d %s", st, body)
+				}
+				if n := lf.emu.MintsByGrant(emulator.GrantRefreshToken); n != 1 {
+					t.Fatalf("%d refresh redemptions, want 1", n)
+				}
+				if lf.callCoze(t, decode[tokenAnswer](t, body).AccessToken) != 200 {
+					t.Fatal("the token does not work at Coze")
+				}
+			})
 		})
 	}
 }
@@ -90,91 +91,95 @@ func TestLoginReturnTo(t *testing.T) {
 // in browser B (account substitution, login CSRF) is refused and stores
 // nothing; A can still finish it.
 func TestLoginOtherBrowserRefused(t *testing.T) {
-	lf := loginFixture(t, nil)
-	_, link := lf.connect(t, "", "web", "dave", "")
-	a := newBrowser(t, atCallback)
-	if status, _, _ := a.get(t, link); status != 302 || a.last == nil {
-		t.Fatalf("browser A did not reach the callback: %d", status)
-	}
-	callback := a.last.String()
-	b := newBrowser(t, nil)
-	status, page, _ := b.get(t, callback)
-	if status != 403 || !strings.Contains(page, "another browser") {
-		t.Fatalf("callback in browser B: %d %s", status, page)
-	}
-	lf.noGrants(t)
-	if !strings.Contains(lf.audit.String(), "result=refused_other_browser") || !strings.Contains(lf.audit.String(), "session=dave") {
-		t.Fatalf("audit: %s", lf.audit.String())
-	}
-	if code := a.last.Query().Get("code"); code == "" || strings.Contains(page, code) {
-		t.Fatal("the page shows the code")
-	}
-	a2 := &browser{c: a.c} // same cookies, follows the callback
-	a2.c.CheckRedirect = nil
-	if status, page, _ := a2.get(t, callback); status != 200 || lf.grantOf(t, "web", "dave") == nil {
-		t.Fatalf("browser A finishing: %d %s", status, page)
-	}
+	loginModes(t, func(t *testing.T, lf *loginFix) {
+		_, link := lf.connect(t, "", "web", "dave", "")
+		a := newBrowser(t, atCallback)
+		if status, _, _ := a.get(t, link); status != 302 || a.last == nil {
+			t.Fatalf("browser A did not reach the callback: %d", status)
+		}
+		callback := a.last.String()
+		b := newBrowser(t, nil)
+		status, page, _ := b.get(t, callback)
+		if status != 403 || !strings.Contains(page, "another browser") {
+			t.Fatalf("callback in browser B: %d %s", status, page)
+		}
+		lf.noGrants(t)
+		if !strings.Contains(lf.audit.String(), "result=refused_other_browser") || !strings.Contains(lf.audit.String(), "session=dave") {
+			t.Fatalf("audit: %s", lf.audit.String())
+		}
+		if code := a.last.Query().Get("code"); code == "" || strings.Contains(page, code) {
+			t.Fatal("the page shows the code")
+		}
+		a2 := &browser{c: a.c} // same cookies, follows the callback
+		a2.c.CheckRedirect = nil
+		if status, page, _ := a2.get(t, callback); status != 200 || lf.grantOf(t, "web", "dave") == nil {
+			t.Fatalf("browser A finishing: %d %s", status, page)
+		}
+	})
 }
 
 // TestLoginLinkOnce: a connect link works once.
 func TestLoginLinkOnce(t *testing.T) {
-	lf := loginFixture(t, nil)
-	_, link := lf.connect(t, "", "web", "erin", "")
-	a := newBrowser(t, atCallback)
-	a.get(t, link)
-	for _, br := range []*browser{a, newBrowser(t, atCallback)} {
-		status, page, _ := br.get(t, link)
-		if status != 410 || !strings.Contains(page, "already used") {
-			t.Fatalf("link used again: %d %s", status, page)
+	loginModes(t, func(t *testing.T, lf *loginFix) {
+		_, link := lf.connect(t, "", "web", "erin", "")
+		a := newBrowser(t, atCallback)
+		a.get(t, link)
+		for _, br := range []*browser{a, newBrowser(t, atCallback)} {
+			status, page, _ := br.get(t, link)
+			if status != 410 || !strings.Contains(page, "already used") {
+				t.Fatalf("link used again: %d %s", status, page)
+			}
 		}
-	}
-	if status, _, _ := a.get(t, lf.srv.URL+LoginStartPath+"?t=nosuchlink"); status != 404 {
-		t.Fatalf("unknown link: %d", status)
-	}
-	lf.noGrants(t)
+		if status, _, _ := a.get(t, lf.srv.URL+LoginStartPath+"?t=nosuchlink"); status != 404 {
+			t.Fatalf("unknown link: %d", status)
+		}
+		lf.noGrants(t)
+	})
 }
 
 // TestLoginReplayRefused: a callback used once is refused the second
 // time and the stored grant stays as it is.
 func TestLoginReplayRefused(t *testing.T) {
-	lf := loginFixture(t, nil)
-	_, link := lf.connect(t, "", "web", "frank", "")
-	a := newBrowser(t, atCallback)
-	a.get(t, link)
-	callback := a.last.String()
-	a.c.CheckRedirect = nil
-	if status, _, _ := a.get(t, callback); status != 200 {
-		t.Fatalf("first callback: %d", status)
-	}
-	before := lf.grantOf(t, "web", "frank")
-	status, page, _ := a.get(t, callback)
-	if status != 409 || !strings.Contains(page, "already") {
-		t.Fatalf("replayed callback: %d %s", status, page)
-	}
-	if after := lf.grantOf(t, "web", "frank"); after.Version != before.Version {
-		t.Fatal("the replay changed the grant")
-	}
+	loginModes(t, func(t *testing.T, lf *loginFix) {
+		_, link := lf.connect(t, "", "web", "frank", "")
+		a := newBrowser(t, atCallback)
+		a.get(t, link)
+		callback := a.last.String()
+		a.c.CheckRedirect = nil
+		if status, _, _ := a.get(t, callback); status != 200 {
+			t.Fatalf("first callback: %d", status)
+		}
+		before := lf.grantOf(t, "web", "frank")
+		status, page, _ := a.get(t, callback)
+		if status != 409 || !strings.Contains(page, "already") {
+			t.Fatalf("replayed callback: %d %s", status, page)
+		}
+		if after := lf.grantOf(t, "web", "frank"); after.Version != before.Version {
+			t.Fatal("the replay changed the grant")
+		}
+	})
 }
 
 // TestLoginExpired: a state older than LoginStateTTL, and a link older
 // than ConnectLinkTTL, are refused.
 func TestLoginExpired(t *testing.T) {
-	lf := loginFixture(t, nil)
-	_, link := lf.connect(t, "", "web", "gina", "")
-	_, link2 := lf.connect(t, "", "web", "gina", "")
-	a := newBrowser(t, atCallback)
-	a.get(t, link)
-	lf.skew.Store(int64(LoginStateTTL + time.Second))
-	a.c.CheckRedirect = nil
-	status, page, _ := a.get(t, a.last.String())
-	if status != 400 || !strings.Contains(page, "expired") {
-		t.Fatalf("expired state: %d %s", status, page)
-	}
-	status, page, _ = a.get(t, link2)
-	if status != 410 || !strings.Contains(page, "expired") {
-		t.Fatalf("expired link: %d %s", status, page)
-	}
-	lf.noGrants(t)
+	loginModes(t, func(t *testing.T, lf *loginFix) {
+		_, link := lf.connect(t, "", "web", "gina", "")
+		_, link2 := lf.connect(t, "", "web", "gina", "")
+		a := newBrowser(t, atCallback)
+		a.get(t, link)
+		lf.skew.Store(int64(LoginStateTTL + time.Second))
+		a.c.CheckRedirect = nil
+		status, page, _ := a.get(t, a.last.String())
+		if status != 400 || !strings.Contains(page, "expired") {
+			t.Fatalf("expired state: %d %s", status, page)
+		}
+		status, page, _ = a.get(t, link2)
+		if status != 410 || !strings.Contains(page, "expired") {
+			t.Fatalf("expired link: %d %s", status, page)
+		}
+		lf.noGrants(t)
+	})
 }
 
 // TestLoginDenied: consent refused at Coze stores nothing.
@@ -352,7 +357,7 @@ func TestLoginNeedsLoginCleared(t *testing.T) {
 // (503 when full); lapsed ones make room again.
 func TestConnectTableBounded(t *testing.T) {
 	lf := loginFixture(t, nil)
-	lf.server.logins.max = 2
+	lf.server.logins.(*loginTable).max = 2
 	for i := range 3 {
 		status, body := lf.connect(t, "", "web", "kim", "")
 		if want := map[bool]int{true: 503, false: 200}[i == 2]; status != want {

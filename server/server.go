@@ -60,7 +60,7 @@ type Server struct {
 	grants     grant.Store  // users' grants (web, PKCE, device apps); nil when none
 	cozeClient *coze.Client // for code exchanges
 	returnTo   []string     // Options.LoginReturnTo
-	logins     *loginTable  // connect links and logins under way
+	logins     loginStore   // connect links and logins under way
 	devices    deviceTable  // device logins under way (POST /connect for device apps)
 
 	answers   *answers     // rendered answers of the tokens handed out last
@@ -126,6 +126,9 @@ type Options struct {
 	SharedLimits ratelimit.Backend
 	// TLS, when set, makes Serve answer HTTPS with it.
 	TLS *tls.Config
+	// Logins keeps the connect links and login states of web and PKCE
+	// logins where every replica sees them; nil: in this process.
+	Logins SharedLogins
 }
 
 // New returns a Server for cfg's apps and access rules, handing out
@@ -141,6 +144,9 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 		replicas: o.Replicas, sharedLimits: o.SharedLimits, tls: o.TLS}
 	if s.cozeClient == nil {
 		s.cozeClient = &coze.Client{}
+	}
+	if o.Logins != nil {
+		s.logins = &sharedLogins{s: o.Logins, now: time.Now}
 	}
 	gen, err := newAccess(cfg, nil, o.SharedLimits)
 	if err != nil {

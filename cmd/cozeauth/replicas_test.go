@@ -2,13 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cozeauth/cozeauth/config"
+	"github.com/cozeauth/cozeauth/emulator"
 	"github.com/cozeauth/cozeauth/grant"
 	"github.com/cozeauth/cozeauth/internal/redistest"
 	"github.com/cozeauth/cozeauth/replica"
@@ -89,4 +92,86 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestLoginAcrossReplicas: two serve replicas sharing Redis. A connect
+// link made by one opens on the other, and Coze's answer comes back to
+// the first, which finishes the login: the user's grant is then in Redis
+// for both.
+func TestLoginAcrossReplicas(t *testing.T) {
+	rs := redistest.Start(t)
+	emu, base := newEmu(t, "cn", 0)
+	emu.SetApprove(emulator.ApproveAuto)
+	const secret, redirect = "web-secret-across-replicas", "http://127.0.0.1:1/oauth/callback"
+	emu.AddWebApp(testAppID, secret, redirect)
+	dir := t.TempDir()
+	writeFile(t, dir, "secret.txt", secret+"\n", 0o600)
+	cfg := writeConfig(t, dir, app{name: "web", region: "cn", apiBase: base, clientID: testAppID,
+		extra: "    kind: web\n    www_base: " + base + "\n    client_secret_file: secret.txt\n    redirect_uri: " + redirect + "\n"})
+	t.Setenv(config.EnvStore, rs.URL())
+	t.Setenv(grant.EnvStoreKey, grant.GenerateKey())
+	a, _, _ := startCLI(t, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
+	b, _, _ := startCLI(t, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	// Replica A makes the connect link.
+	resp, err := http.Post(a+"/connect", "application/json", strings.NewReader(`{"app":"web","subject":"kim"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var link struct{ URL string }
+	if err := json.NewDecoder(resp.Body).Decode(&link); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("connect on A: %d %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	// Replica B opens it (the link is on the redirect URI's origin, which
+	// a load balancer would send to any replica) and sends the browser to
+	// Coze's consent page.
+	start := strings.Replace(link.URL, "http://127.0.0.1:1", b, 1)
+	resp, err = noFollow.Get(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 302 || len(resp.Cookies()) != 1 {
+		t.Fatalf("login start on B: %d, cookies %v", resp.StatusCode, resp.Cookies())
+	}
+	cookie := resp.Cookies()[0]
+	// Coze approves and answers with a code for the redirect URI.
+	resp, err = noFollow.Get(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	answer, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || answer.Query().Get("code") == "" {
+		t.Fatalf("Coze's answer: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// The browser comes back to replica A.
+	req, _ := http.NewRequest("GET", a+"/oauth/callback?"+answer.RawQuery, nil)
+	req.AddCookie(cookie)
+	resp, err = noFollow.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), `data-result="connected"`) {
+		t.Fatalf("callback on A: %d %s", resp.StatusCode, page)
+	}
+	// Either replica now has kim's token.
+	for _, base := range []string{a, b} {
+		req, _ := http.NewRequest("POST", base+"/token", strings.NewReader(`{"app":"web"}`))
+		req.Header.Set("X-User-ID", "kim")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("token for kim from %s: %d %s", base, resp.StatusCode, body)
+		}
+	}
 }

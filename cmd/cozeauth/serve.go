@@ -174,7 +174,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 		so.Metrics = met.Handler()
 	}
 	if rs != nil {
-		so.Replicas, so.SharedLimits = rs, rs.Limits()
+		so.Replicas, so.SharedLimits, so.Logins = rs, rs.Limits(), rs.Logins()
 		rs.OnRevoke(func(ids []string) {
 			for _, id := range ids {
 				b.DropOwner(id)
