@@ -164,6 +164,11 @@ func (s *Server) startDeviceLogin(w http.ResponseWriter, r *http.Request, client
 		return
 	}
 	s.devices.update(id, func(st *deviceStatus) { st.ExpiresAt = d.ExpiresAt.Unix() })
+	if !s.shareDevice(r.Context(), id) {
+		writeError(w, http.StatusServiceUnavailable, "store_unavailable", "the shared store (Redis) did not answer, so other replicas could not follow this login; retry shortly", nil)
+		s.devices.drop(id)
+		return
+	}
 	ip := clientIP(r, s.access.Load().trustProxy)
 	go s.pollDeviceLogin(id, *app, d, req, client, ip)
 	s.auditLogin(r, req.App, req.Session, "device_code", client)
@@ -213,14 +218,42 @@ func (s *Server) pollDeviceLogin(id string, app config.App, d *coze.DeviceAuthor
 		}
 	}
 	s.devices.finish(id, state, reason, account, time.Now())
+	if !s.shareDevice(context.Background(), id) {
+		s.log.Warn("login: the shared store did not take a device login's outcome; other replicas show it as pending until it lapses", "app", app.Name)
+	}
 	s.auditLoginIP(ip, req.App, req.Session, state, client)
+}
+
+// shareDevice publishes the status of device login id for the other
+// replicas' ConnectStatusPath; true without shared logins.
+func (s *Server) shareDevice(ctx context.Context, id string) bool {
+	if s.sharedLogins == nil {
+		return true
+	}
+	st, ok := s.devices.get(id, time.Now())
+	if !ok {
+		return true
+	}
+	b, err := json.Marshal(st)
+	return err == nil && s.sharedLogins.Put(ctx, "device:"+id, b, maxDeviceWait+deviceKeep) == nil
 }
 
 // handleConnectStatus answers GET /connect/status?t=ID: the state of a
 // device login. The id, handed only to the caller who started the login,
 // is the credential (256 random bits); the answer holds no secret.
 func (s *Server) handleConnectStatus(w http.ResponseWriter, r *http.Request) {
-	st, ok := s.devices.get(r.URL.Query().Get("t"), time.Now())
+	id := r.URL.Query().Get("t")
+	st, ok := s.devices.get(id, time.Now())
+	if !ok && s.sharedLogins != nil && id != "" && len(id) <= 64 {
+		// Another replica runs it.
+		b, _, err := s.sharedLogins.Get(r.Context(), "device:"+id)
+		if err != nil {
+			w.Header().Set("Retry-After", "5")
+			writeError(w, http.StatusServiceUnavailable, "store_unavailable", "the shared store (Redis) did not answer; retry shortly", nil)
+			return
+		}
+		ok = b != nil && json.Unmarshal(b, &st) == nil
+	}
 	if !ok {
 		writeError(w, http.StatusNotFound, "unknown_login", "no device login with this id (it finished more than 10 minutes ago, or the server restarted): start a new one with POST /connect", nil)
 		return

@@ -58,31 +58,32 @@ func (lf *loginFix) waitDevice(t *testing.T, a deviceAnswer) deviceStatus {
 // the store is the server's own, so no second process needs it.
 func TestConnectDevice(t *testing.T) {
 	t.Parallel()
-	lf := loginFixture(t, nil)
-	a := lf.startDevice(t, "dave")
-	if ds := lf.waitDeviceOnce(t, a); ds.State != devicePending || ds.App != "device" || ds.Subject != "dave" {
-		t.Fatalf("before approval: %+v", ds)
-	}
-	if st, page, _ := newBrowser(t, nil).get(t, a.VerificationURL); st != 200 {
-		t.Fatalf("verification page: %d %s", st, page)
-	}
-	ds := lf.waitDevice(t, a)
-	if ds.State != deviceConnected || !strings.Contains(ds.Account, emulator.DefaultUser) {
-		t.Fatalf("after approval: %+v", ds)
-	}
-	g := lf.grantOf(t, "device", "dave")
-	if g == nil || g.State != grant.Active || !strings.Contains(g.User, emulator.DefaultUser) {
-		t.Fatalf("grant %v", g)
-	}
-	st, _, body := lf.do(t, "POST", "/token", `{"app":"device"}`, map[string]string{"X-User-ID": "dave"})
-	if st != 200 || lf.callCoze(t, decode[tokenAnswer](t, body).AccessToken) != 200 {
-		t.Fatalf("token for dave: %d %s", st, body)
-	}
-	audit := lf.audit.String()
-	if !strings.Contains(audit, "result=device_code") || !strings.Contains(audit, "result=connected") {
-		t.Fatalf("audit: %s", audit)
-	}
-	lf.noSecrets(t, audit)
+	loginModes(t, func(t *testing.T, lf *loginFix) {
+		a := lf.startDevice(t, "dave")
+		if ds := lf.waitDeviceOnce(t, a); ds.State != devicePending || ds.App != "device" || ds.Subject != "dave" {
+			t.Fatalf("before approval: %+v", ds)
+		}
+		if st, page, _ := newBrowser(t, nil).get(t, a.VerificationURL); st != 200 {
+			t.Fatalf("verification page: %d %s", st, page)
+		}
+		ds := lf.waitDevice(t, a)
+		if ds.State != deviceConnected || !strings.Contains(ds.Account, emulator.DefaultUser) {
+			t.Fatalf("after approval: %+v", ds)
+		}
+		g := lf.grantOf(t, "device", "dave")
+		if g == nil || g.State != grant.Active || !strings.Contains(g.User, emulator.DefaultUser) {
+			t.Fatalf("grant %v", g)
+		}
+		st, _, body := lf.do(t, "POST", "/token", `{"app":"device"}`, map[string]string{"X-User-ID": "dave"})
+		if st != 200 || lf.callCoze(t, decode[tokenAnswer](t, body).AccessToken) != 200 {
+			t.Fatalf("token for dave: %d %s", st, body)
+		}
+		audit := lf.audit.String()
+		if !strings.Contains(audit, "result=device_code") || !strings.Contains(audit, "result=connected") {
+			t.Fatalf("audit: %s", audit)
+		}
+		lf.noSecrets(t, audit)
+	})
 }
 
 // waitDeviceOnce reads the status once.

@@ -57,11 +57,12 @@ type Server struct {
 	gwLimits config.Gateway // resolved gateway limits
 	inflight *inflight      // gateway requests in progress
 
-	grants     grant.Store  // users' grants (web, PKCE, device apps); nil when none
-	cozeClient *coze.Client // for code exchanges
-	returnTo   []string     // Options.LoginReturnTo
-	logins     loginStore   // connect links and logins under way
-	devices    deviceTable  // device logins under way (POST /connect for device apps)
+	grants       grant.Store  // users' grants (web, PKCE, device apps); nil when none
+	cozeClient   *coze.Client // for code exchanges
+	returnTo     []string     // Options.LoginReturnTo
+	logins       loginStore   // connect links and logins under way
+	sharedLogins SharedLogins // Options.Logins: device logins' status for the other replicas; nil when alone
+	devices      deviceTable  // device logins under way (POST /connect for device apps)
 
 	answers   *answers     // rendered answers of the tokens handed out last
 	dates     dateHeader   // the Date header of token answers
@@ -146,7 +147,7 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 		s.cozeClient = &coze.Client{}
 	}
 	if o.Logins != nil {
-		s.logins = &sharedLogins{s: o.Logins, now: time.Now}
+		s.logins, s.sharedLogins = &sharedLogins{s: o.Logins, now: time.Now}, o.Logins
 	}
 	gen, err := newAccess(cfg, nil, o.SharedLimits)
 	if err != nil {
