@@ -164,7 +164,7 @@ func (s *Server) startDeviceLogin(w http.ResponseWriter, r *http.Request, client
 		return
 	}
 	s.devices.update(id, func(st *deviceStatus) { st.ExpiresAt = d.ExpiresAt.Unix() })
-	if !s.shareDevice(r.Context(), id) {
+	if !s.shareDevice(r.Context(), id, maxDeviceWait+deviceKeep) {
 		writeError(w, http.StatusServiceUnavailable, "store_unavailable", "the shared store (Redis) did not answer, so other replicas could not follow this login; retry shortly", nil)
 		s.devices.drop(id)
 		return
@@ -218,15 +218,16 @@ func (s *Server) pollDeviceLogin(id string, app config.App, d *coze.DeviceAuthor
 		}
 	}
 	s.devices.finish(id, state, reason, account, time.Now())
-	if !s.shareDevice(context.Background(), id) {
+	if !s.shareDevice(context.Background(), id, deviceKeep) {
 		s.log.Warn("login: the shared store did not take a device login's outcome; other replicas show it as pending until it lapses", "app", app.Name)
 	}
 	s.auditLoginIP(ip, req.App, req.Session, state, client)
 }
 
 // shareDevice publishes the status of device login id for the other
-// replicas' ConnectStatusPath; true without shared logins.
-func (s *Server) shareDevice(ctx context.Context, id string) bool {
+// replicas' ConnectStatusPath, for as long as this one keeps it (keep);
+// true without shared logins.
+func (s *Server) shareDevice(ctx context.Context, id string, keep time.Duration) bool {
 	if s.sharedLogins == nil {
 		return true
 	}
@@ -235,7 +236,7 @@ func (s *Server) shareDevice(ctx context.Context, id string) bool {
 		return true
 	}
 	b, err := json.Marshal(st)
-	return err == nil && s.sharedLogins.Put(ctx, "device:"+id, b, maxDeviceWait+deviceKeep) == nil
+	return err == nil && s.sharedLogins.Put(ctx, "device:"+id, b, keep) == nil
 }
 
 // handleConnectStatus answers GET /connect/status?t=ID: the state of a
