@@ -128,7 +128,8 @@ type Options struct {
 	// TLS, when set, makes Serve answer HTTPS with it.
 	TLS *tls.Config
 	// Logins keeps the connect links and login states of web and PKCE
-	// logins where every replica sees them; nil: in this process.
+	// logins, and the status of device logins, where every replica sees
+	// them; nil: in this process.
 	Logins SharedLogins
 }
 
