@@ -141,7 +141,7 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{broker: b, log: log, auditLog: o.Audit, mux: http.NewServeMux(), newSource: o.NewSource,
-		grants: o.Grants, cozeClient: o.Client, returnTo: o.LoginReturnTo, logins: newLoginTable(), answers: newAnswers(),
+		grants: o.Grants, cozeClient: o.Client, returnTo: o.LoginReturnTo, answers: newAnswers(),
 		met: meter.Or(o.Meter), accessLog: o.AccessLog, recent: newRecentRing(recentSize), start: time.Now(),
 		replicas: o.Replicas, sharedLimits: o.SharedLimits, tls: o.TLS}
 	if s.cozeClient == nil {
@@ -149,6 +149,8 @@ func New(cfg *config.Config, b *broker.Broker, o Options) (*Server, error) {
 	}
 	if o.Logins != nil {
 		s.logins, s.sharedLogins = &sharedLogins{s: o.Logins, now: time.Now}, o.Logins
+	} else {
+		s.logins = newLoginTable()
 	}
 	gen, err := newAccess(cfg, nil, o.SharedLimits)
 	if err != nil {
